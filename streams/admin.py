@@ -1,0 +1,41 @@
+"""Create the catalogue's topics on the broker (auto-creation is off: samflyt owns its topics)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from streams.settings import Settings
+from streams.topics import CATALOGUE, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOGUE) -> list[str]:
+    """Create every missing topic; return the full names created. Existing topics are kept."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(spec.name),
+                num_partitions=spec.partitions or settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs=spec.config(),
+            )
+            for spec in specs
+            if settings.topic(spec.name) not in existing
+        ]
+        if wanted:
+            # another worker may create them first: that is the state we want
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+            log.info("created topics", extra={"count": len(wanted)})
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()

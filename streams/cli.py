@@ -1,0 +1,96 @@
+"""The ``samflyt`` command line: one entry point, one small function per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from schemas.errors import ConfigError, SamflytError
+from streams.settings import Settings, load_settings
+from streams.topics import CATALOGUE
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.db import migrate_database
+
+    applied = asyncio.run(migrate_database(settings))
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    if args.create:
+        from streams.admin import ensure_topics
+
+        created = asyncio.run(ensure_topics(settings))
+        print(f"created {len(created)} topic(s)")
+        return 0
+    rows = [
+        {
+            "topic": settings.topic(t.name),
+            "key": t.key,
+            "value": t.value_schema or "XML bytes",
+            "partitions": t.partitions or settings.partitions,
+            "policy": "compact"
+            if t.compacted
+            else f"delete after {t.retention_ms // 86_400_000} d",
+            "readers": ",".join(t.readers),
+        }
+        for t in CATALOGUE
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['topic']:<42} {r['value']:<22} {r['partitions']:>3}  {r['policy']:<18} "
+                f"key={r['key']}  readers={r['readers']}"
+            )
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.demo import run_demo
+
+    return asyncio.run(run_demo(settings))
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    parser = argparse.ArgumentParser(prog="samflyt", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Handler] = {}
+
+    sub.add_parser("migrate", help="apply pending database migrations")
+    handlers["migrate"] = _cmd_migrate
+
+    topics = sub.add_parser("topics", help="list the topic catalogue (or create the topics)")
+    topics.add_argument("--create", action="store_true", help="create missing topics")
+    topics.add_argument("--json", action="store_true")
+    handlers["topics"] = _cmd_topics
+
+    sub.add_parser("demo", help="run the pipeline over the bundled sample messages")
+    handlers["demo"] = _cmd_demo
+    return parser, handlers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return handlers[args.command](args, settings)
+    except ConfigError as exc:
+        print(f"samflyt: {exc}", file=sys.stderr)
+        return 2
+    except SamflytError as exc:
+        print(f"samflyt: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The one typed settings object of samflyt: defaults < settings file < ``SAMFLYT_*`` environment.
+
+Validated at start-up; a wrong value stops start-up with a :class:`~schemas.errors.ConfigError`
+naming the setting (as the environment variable a user would set).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from schemas.errors import ConfigError
+
+ENV_PREFIX = "SAMFLYT_"
+DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _YamlFileSource(PydanticBaseSettingsSource):
+    """Reads the settings file named by ``SAMFLYT_CONFIG`` (YAML mapping of setting → value)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get(f"{ENV_PREFIX}CONFIG")
+        if not path:
+            return {}
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"cannot read {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} must hold a mapping of settings")
+        return data
+
+
+class Settings(BaseSettings):
+    """Every setting of a samflyt worker, connector runner or CLI."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    database_url: SecretStr = SecretStr("postgresql://samflyt:samflyt@127.0.0.1:15432/samflyt")
+    topic_prefix: str = Field("samflyt.", pattern=r"^[A-Za-z0-9._-]*$")
+    partitions: int = Field(4, ge=1, le=256)
+    replication_factor: int = Field(1, ge=1, le=7)
+    app_id: str = Field("samflyt", pattern=r"^[A-Za-z0-9._-]+$")
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
+    environment: Literal["development", "test", "production"] = "development"
+    worker_web_port: int = Field(6066, ge=0, le=65535)
+    metrics_port: int = Field(0, ge=0, le=65535)
+    max_poll_records: int = Field(200, ge=1)
+    producer_linger_ms: int = Field(5, ge=0, le=1000)
+    producer_max_batch_bytes: int = Field(1_048_576, ge=16_384)
+    xml_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    xml_max_depth: int = Field(100, ge=8)
+    reject_unknown_receiver: bool = True
+    overdue_after: timedelta = timedelta(hours=96)
+    routing_rules: Path = REPO_ROOT / "streams" / "routing" / "rules.yaml"
+    migrations_dir: Path = REPO_ROOT / "infra" / "postgres" / "migrations"
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap_has_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_scheme(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a postgresql:// URL")
+        return value
+
+    @field_validator("patient_key_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    def topic(self, name: str) -> str:
+        """The full Kafka topic name of a catalogue topic."""
+        return f"{self.topic_prefix}{name}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _YamlFileSource(settings_cls)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings, or raise ConfigError naming every bad setting."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError(
+            ", ".join(sorted({p.split(":")[0] for p in problems})), "; ".join(problems)
+        ) from None
+    if (
+        settings.environment == "production"
+        and settings.patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET
+    ):
+        raise ConfigError(
+            f"{ENV_PREFIX}PATIENT_KEY_SECRET", "set a deployment secret in production"
+        )
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

@@ -1,0 +1,162 @@
+"""Every Kafka topic of samflyt, in one catalogue: the single source of truth for names.
+
+Each entry says what the key is, which value schema (Avro record name, framed with a schema id;
+``None`` for raw XML bytes) the topic carries, how it is partitioned and retained, and who may
+read it. ``samflyt topics`` prints it; the AsyncAPI document is generated from it; topic creation
+(`streams.admin.ensure_topics`) reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+DAY_MS = 24 * 3600 * 1000
+
+
+class CareLevel(StrEnum):
+    """Where a delivery goes; each has its own delivery topic."""
+
+    MUNICIPAL = "municipal"
+    GP = "gp"
+    SPECIALIST = "specialist"
+    NATIONAL = "national"
+    CITIZEN = "citizen"
+    TEST = "test"
+
+
+class NationalService(StrEnum):
+    """National services subscribing to their own delivery topic."""
+
+    KJERNEJOURNAL = "kjernejournal"
+    PROVESVAR = "provesvar"  # Pasientens prøvesvar: national lab/radiology result service
+    HELSENORGE = "helsenorge"
+    ERESEPT = "eresept"  # e-resept / pasientens legemiddelliste
+    NAV = "nav"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str  # without the deployment prefix
+    key: str
+    value_schema: str | None  # Avro record name; None = raw XML bytes
+    doc: str
+    readers: tuple[str, ...]
+    partitions: int | None = None  # None = the deployment default
+    retention_ms: int = 14 * DAY_MS
+    compacted: bool = False
+
+    def config(self) -> dict[str, str]:
+        """Broker-side topic configuration."""
+        if self.compacted:
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms)}
+
+
+RAW_SOURCES = ("epj", "kjernejournal", "labresults", "citizen", "welfare")
+
+_RAW = tuple(
+    TopicSpec(
+        name=f"raw.{source}",
+        key="message id (as received)",
+        value_schema=None,
+        doc=f"Messages from {source} connectors as received: XML bytes with samflyt.* origin "
+        "headers (connector, received-at, authenticated sender) and W3C traceparent.",
+        readers=("samflyt-pipeline",),
+        retention_ms=30 * DAY_MS,
+    )
+    for source in RAW_SOURCES
+)
+
+_DELIVERY = tuple(
+    TopicSpec(
+        name=f"delivery.{level.value}",
+        key="recipient HER-id",
+        value_schema="Delivery",
+        doc=f"One delivery event per recipient at care level '{level.value}': the canonical "
+        "event, the recipient and the reason it may receive it; AppRecs to senders too.",
+        readers=(f"care-level:{level.value}",),
+    )
+    for level in CareLevel
+    if level is not CareLevel.NATIONAL
+) + tuple(
+    TopicSpec(
+        name=f"delivery.national.{service.value}",
+        key="recipient HER-id",
+        value_schema="Delivery",
+        doc=f"Deliveries to the national service '{service.value}', limited to the message "
+        "types it is entitled to.",
+        readers=(f"national-service:{service.value}",),
+    )
+    for service in NationalService
+)
+
+CATALOGUE: tuple[TopicSpec, ...] = (
+    *_RAW,
+    TopicSpec(
+        "canonical.events",
+        "pseudonymous patient key (message id when no patient)",
+        "CanonicalEvent",
+        "Every accepted message as a canonical, versioned Avro event, ordered per patient.",
+        ("samflyt-pipeline", "samflyt-store"),
+    ),
+    *_DELIVERY,
+    TopicSpec(
+        "receipts",
+        "original sender HER-id",
+        "Receipt",
+        "Every AppRec sent (accepted and rejected), for the quality report and the store.",
+        ("samflyt-store", "sre"),
+    ),
+    TopicSpec(
+        "decisions",
+        "pseudonymous patient key",
+        "Decision",
+        "Every routing decision — grants and refusals — with its reason (tjenstlig behov).",
+        ("samflyt-store", "audit"),
+        retention_ms=90 * DAY_MS,
+    ),
+    TopicSpec(
+        "deadletter",
+        "message id",
+        "DeadLetter",
+        "Inputs that could not be processed: reason code, detail, stage, original bytes.",
+        ("sre",),
+        retention_ms=90 * DAY_MS,
+    ),
+    TopicSpec(
+        "overdue",
+        "original sender HER-id",
+        "Overdue",
+        "Requests that expected an answer and got none in time.",
+        ("samflyt-pipeline", "sre"),
+    ),
+    TopicSpec(
+        "registry.parties",
+        "HER-id",
+        "CommunicationParty",
+        "Address register (HER-id → party), compacted; fed from PostgreSQL.",
+        ("samflyt-pipeline",),
+        compacted=True,
+    ),
+    TopicSpec(
+        "registry.patients",
+        "pseudonymous patient key",
+        "PatientRegistryEntry",
+        "Per patient: GP, municipality of residence, care relationships, proxies, opt-outs; "
+        "compacted; fed from PostgreSQL.",
+        ("samflyt-pipeline",),
+        compacted=True,
+    ),
+)
+
+BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
+
+
+def delivery_topic(level: CareLevel, service: NationalService | None = None) -> str:
+    """Catalogue name of the delivery topic for a care level (and national service)."""
+    if level is CareLevel.NATIONAL:
+        if service is None:
+            raise ValueError("a national delivery needs the service")
+        return f"delivery.national.{service.value}"
+    return f"delivery.{level.value}"

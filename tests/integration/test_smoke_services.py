@@ -1,0 +1,128 @@
+"""The ground everything stands on: real Kafka, a real Faust worker, real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.app import create_app
+from streams.db import migrate
+from streams.settings import Settings
+
+INFRA = Path(__file__).resolve().parents[2] / "infra"
+
+
+async def _consume(
+    bootstrap: str, topic: str, n: int, timeout: float = 30.0
+) -> list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"g-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    got = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(got) < n:
+                msg = await consumer.getone()
+                got.append((msg.key, msg.value, list(msg.headers)))
+    finally:
+        await consumer.stop()
+    return got
+
+
+async def test_aiokafka_round_trip_keeps_key_value_and_headers(
+    kafka_bootstrap: str, make_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await make_topic("roundtrip")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, b"<MsgHead/>", key=b"id-1", headers=[("traceparent", b"00-abc-def-01")]
+        )
+    finally:
+        await producer.stop()
+    [(key, value, headers)] = await _consume(kafka_bootstrap, topic, 1)
+    assert (key, value) == (b"id-1", b"<MsgHead/>")
+    assert ("traceparent", b"00-abc-def-01") in headers
+
+
+async def test_faust_agent_processes_event_from_one_topic_to_another(
+    settings: Settings, make_topic: Callable[..., Awaitable[str]]
+) -> None:
+    source_name, sink_name = await make_topic("in"), await make_topic("out")
+    app = create_app(settings, web_port=0)
+    source, sink = app.topic(source_name), app.topic(sink_name)
+
+    @app.agent(source)
+    async def shout(stream):  # type: ignore[no-untyped-def]
+        async for event in stream.events():
+            await sink.send(key=event.key, value=event.value.upper())
+
+    await app.start()
+    try:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+        await producer.start()
+        await producer.send_and_wait(source_name, b"hei", key=b"k1")
+        await producer.stop()
+        [(key, value, _)] = await _consume(settings.kafka_bootstrap, sink_name, 1, timeout=60)
+    finally:
+        await app.stop()
+    assert (key, value) == (b"k1", b"HEI")
+
+
+async def test_migrations_are_applied_once_and_rows_persist(
+    db: asyncpg.Connection, settings: Settings
+) -> None:
+    applied = {r["name"] for r in await db.fetch("SELECT name FROM schema_migrations")}
+    assert "0001_journey.sql" in applied
+    assert await migrate(db, settings.migrations_dir) == []  # already applied: nothing to do
+    message_id = str(uuid.uuid4())
+    await db.execute(
+        "INSERT INTO message_journey (message_id, step, stage) VALUES ($1, 'received', 'test')",
+        message_id,
+    )
+    assert (
+        await db.fetchval("SELECT step FROM message_journey WHERE message_id = $1", message_id)
+        == "received"
+    )
+
+
+@pytest.mark.slow
+async def test_broker_keeps_messages_across_a_restart(
+    kafka_bootstrap: str, make_topic: Callable[..., Awaitable[str]]
+) -> None:
+    if os.environ.get("SAMFLYT_KAFKA_BOOTSTRAP"):
+        pytest.skip("the broker is external (SAMFLYT_KAFKA_BOOTSTRAP); samflyt does not restart it")
+    topic = await make_topic("restart")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    await producer.send_and_wait(topic, b"before restart", key=b"k")
+    await producer.stop()
+
+    for action in ("stop", "start"):
+        result = await asyncio.to_thread(
+            subprocess.run,
+            ["bash", str(INFRA / "kafka/kafka.sh"), action],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+    [(_, value, _)] = await _consume(kafka_bootstrap, topic, 1, timeout=60)
+    assert value == b"before restart"

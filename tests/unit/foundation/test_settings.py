@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.errors import ConfigError
+from streams.settings import DEV_PATIENT_KEY_SECRET, load_settings
+
+
+def test_defaults_point_at_the_local_services() -> None:
+    settings = load_settings()
+    assert settings.kafka_bootstrap == "127.0.0.1:19092"
+    assert settings.topic("raw.epj") == "samflyt.raw.epj"
+
+
+def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMFLYT_PARTITIONS", "8")
+    assert load_settings().partitions == 8
+
+
+def test_a_wrong_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMFLYT_KAFKA_BOOTSTRAP", "localhost")
+    monkeypatch.setenv("SAMFLYT_PARTITIONS", "0")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "SAMFLYT_KAFKA_BOOTSTRAP" in str(info.value)
+    assert "SAMFLYT_PARTITIONS" in str(info.value)
+
+
+def test_settings_file_is_read_and_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "samflyt.yaml"
+    config.write_text("partitions: 6\ntopic_prefix: prod.\n")
+    monkeypatch.setenv("SAMFLYT_CONFIG", str(config))
+    monkeypatch.setenv("SAMFLYT_TOPIC_PREFIX", "env.")
+    settings = load_settings()
+    assert (settings.partitions, settings.topic_prefix) == (6, "env.")
+
+
+def test_unknown_setting_in_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "samflyt.yaml"
+    config.write_text("partitionz: 6\n")
+    monkeypatch.setenv("SAMFLYT_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="SAMFLYT_PARTITIONZ"):
+        load_settings()
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ConfigError, match="PATIENT_KEY_SECRET"):
+        load_settings(environment="production", patient_key_secret=DEV_PATIENT_KEY_SECRET)
