@@ -1,0 +1,52 @@
+"""Dead letters: the original bytes and headers, stamped with ``samflyt.error.*`` headers."""
+
+from __future__ import annotations
+
+from .kafka import Outgoing
+from .sdk import headers as h
+from .sdk.exceptions import ConnectorError
+from .sdk.records import Record
+
+__all__ = ["dead_letter"]
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text[:1000]
+
+
+def _code(error: BaseException) -> str:
+    if isinstance(error, ConnectorError):
+        return error.code
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else type(error).__name__
+
+
+def dead_letter(
+    record: Record,
+    error: BaseException,
+    *,
+    topic: str,
+    connector: str,
+    stage: str,
+) -> Outgoing:
+    """The dead letter for ``record`` (pure: ``record`` is not changed).
+
+    ``stage`` says where it failed: ``source`` (the source rejected it), ``publish`` (the
+    broker refused it) or ``sink`` (the sink could not write it). A record a sink read from
+    Kafka also gets its origin topic/partition/offset.
+    """
+    headers = record.headers
+    for name, value in (
+        (h.ERROR_REASON, _reason(error)),
+        (h.ERROR_CODE, _code(error)),
+        (h.ERROR_CONNECTOR, connector),
+        (h.ERROR_STAGE, stage),
+    ):
+        headers = h.with_header(headers, name, value)
+    if stage == "sink" and record.position is not None:
+        origin_topic, _, partition = record.position.stream.rpartition(":")
+        headers = h.with_header(headers, h.ERROR_TOPIC, origin_topic)
+        headers = h.with_header(headers, h.ERROR_PARTITION, partition)
+        headers = h.with_header(headers, h.ERROR_OFFSET, record.position.offset)
+    return Outgoing(topic=topic, value=record.value, key=record.key, headers=headers)

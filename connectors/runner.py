@@ -1,0 +1,153 @@
+"""Runs a connector against the real Kafka broker and PostgreSQL: the runner's lifecycle.
+
+Order of events: load the class (entry point, SDK version checked) → validate the config file
+(every problem at once) → build the connector → open Kafka (and, for sources, PostgreSQL) →
+resolve claims a crash left pending → ``start`` → run until ``stop`` is set → ``stop``.
+Unexpected exceptions propagate (the supervisor restarts the process; nothing uncommitted is
+lost). See :mod:`connectors.source_runner` and :mod:`connectors.sink_runner` for the loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import yaml
+
+from . import registry
+from .kafka import KafkaBatchReader, KafkaPublisher, find_published
+from .positions import PgPositionStore
+from .sdk.base import Connector, Sink, Source
+from .sdk.config import validate_config
+from .sdk.exceptions import ConfigProblem, ConnectorConfigError, ConnectorNotFoundError
+from .sdk.version import check_compatible
+from .sink_runner import SinkLaneRunner
+from .source_runner import SourceRunner
+
+__all__ = ["build", "load_class", "read_config_file", "run", "run_sink", "run_source"]
+
+log = logging.getLogger(__name__)
+
+AnyConnector = Connector[Any]
+
+
+def load_class(name: str) -> type[AnyConnector]:
+    """A registered connector by name, or (for development) a ``module:Class`` reference."""
+    if ":" not in name:
+        return registry.load(name)
+    module, _, attr = name.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConnectorNotFoundError(f"cannot import {name!r}: {exc}") from None
+    if not (isinstance(cls, type) and issubclass(cls, (Source, Sink))):
+        raise ConnectorNotFoundError(f"{name!r} is not a Source or Sink subclass")
+    check_compatible(cls.name, getattr(cls, "sdk_version", "0"))
+    return cls
+
+
+def read_config_file(path: Path) -> Mapping[str, Any]:
+    """The YAML (or JSON) mapping in ``path``; problems name the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConnectorConfigError(str(path), [ConfigProblem("(file)", str(exc))]) from None
+    except yaml.YAMLError as exc:
+        raise ConnectorConfigError(str(path), [ConfigProblem("(file)", str(exc))]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConnectorConfigError(str(path), [ConfigProblem("(file)", "must be a mapping")])
+    return data
+
+
+def build(cls: type[AnyConnector], raw: Mapping[str, Any]) -> AnyConnector:
+    """Validate ``raw`` against the class's config model and build the connector."""
+    config = validate_config(cls.name, cls.config_model, raw)
+    return cls(config)
+
+
+async def run_source(
+    source: Source[Any], *, bootstrap_servers: str, database_url: str, stop: asyncio.Event
+) -> SourceRunner:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    publisher = KafkaPublisher(bootstrap_servers, client_id=f"samflyt-connector-{source.name}")
+    await publisher.start()
+    try:
+        runner = SourceRunner(
+            source,
+            publisher,
+            PgPositionStore(pool),
+            recover=partial(find_published, publisher, bootstrap_servers),
+        )
+        await runner.run(stop)
+        return runner
+    finally:
+        await publisher.stop()
+        await pool.close()
+
+
+def group_id(sink: Sink[Any], lane: str, lanes: Sequence[str]) -> str:
+    """The consumer group of ``lane``: the configured one, suffixed when there are lanes."""
+    base = sink.config.group_id or f"samflyt-connector-{sink.name}"
+    return base if len(lanes) == 1 else f"{base}.{lane}"
+
+
+async def run_sink(sink: Sink[Any], *, bootstrap_servers: str, stop: asyncio.Event) -> None:
+    publisher = KafkaPublisher(bootstrap_servers, client_id=f"samflyt-connector-{sink.name}")
+    await publisher.start()
+    lanes = list(sink.lanes())
+    readers = [
+        KafkaBatchReader(bootstrap_servers, sink.config.topics, group_id(sink, lane, lanes))
+        for lane in lanes
+    ]
+    try:
+        await sink.start()
+        for reader in readers:
+            await reader.start()
+        runners = [
+            SinkLaneRunner(sink, lane, reader, publisher)
+            for lane, reader in zip(lanes, readers, strict=True)
+        ]
+        tasks = [asyncio.ensure_future(r.run(stop)) for r in runners]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for reader in readers:
+            await reader.stop()
+        await sink.stop()
+        await publisher.stop()
+
+
+async def run(
+    connector: AnyConnector,
+    *,
+    bootstrap_servers: str,
+    database_url: str | None,
+    stop: asyncio.Event,
+) -> None:
+    """Run ``connector`` (already built) until ``stop`` is set."""
+    log.info("connector starting", extra={"connector": connector.name})
+    if isinstance(connector, Source):
+        if not database_url:
+            raise ConnectorConfigError(
+                connector.name, [ConfigProblem("database_url", "a source needs PostgreSQL")]
+            )
+        await run_source(
+            connector, bootstrap_servers=bootstrap_servers, database_url=database_url, stop=stop
+        )
+    elif isinstance(connector, Sink):
+        await run_sink(connector, bootstrap_servers=bootstrap_servers, stop=stop)
+    else:
+        raise TypeError(f"{connector!r} is neither a Source nor a Sink")

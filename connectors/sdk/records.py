@@ -1,0 +1,64 @@
+"""Records: what sources produce and sinks consume. Immutable; transforms return new ones."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .exceptions import ConnectorError
+from .headers import Headers, get_header, with_header
+
+__all__ = ["Failure", "Position", "Record"]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a record came from, so a source can resume after it.
+
+    ``stream`` names one ordered sequence inside the source (``"outbox"``, a file, a Kafka
+    ``topic:partition``); ``offset`` is the source's own opaque marker within it. The runner
+    stores the last committed offset per stream and hands them back at start.
+    """
+
+    stream: str
+    offset: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One message.
+
+    ``value`` is the payload bytes, exactly as received; ``key`` the Kafka key (never a national
+    id); ``headers`` Kafka headers (``samflyt.*`` names, plus ``traceparent``); ``position`` where
+    a source read it; ``message_id`` the id the runner deduplicates on (``None``: no dedup);
+    ``topic`` overrides the connector's configured topic; ``error`` marks a record the source
+    already knows is bad: the runner dead-letters it instead of publishing it.
+    """
+
+    value: bytes
+    key: bytes | None = None
+    headers: Headers = ()
+    position: Position | None = None
+    message_id: str | None = None
+    topic: str | None = None
+    error: ConnectorError | None = None
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (UTF-8), or ``None``."""
+        return get_header(self.headers, name)
+
+    def with_header(self, name: str, value: str) -> Record:
+        """A copy with header ``name`` set to ``value``."""
+        return dataclasses.replace(self, headers=with_header(self.headers, name, value))
+
+    def rejected(self, error: ConnectorError) -> Record:
+        """A copy marked bad with ``error`` (it will go to the dead-letter topic)."""
+        return dataclasses.replace(self, error=error)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A record a sink could not write, with why. ``error.retriable`` decides what happens next."""
+
+    record: Record
+    error: ConnectorError
