@@ -75,9 +75,7 @@ def msghead_patient(r: NsReader, node: Element | None) -> Patient | None:
     return Patient(
         idents=_mh_idents(r, node),
         family_name=r.text(node, "FamilyName"),
-        given_name=" ".join(
-            n for n in (r.text(node, "GivenName"), r.text(node, "MiddleName")) if n
-        )
+        given_name=" ".join(n for n in (r.text(node, "GivenName"), r.text(node, "MiddleName")) if n)
         or None,
         birth_date=r.text(node, "DateOfBirth"),
         sex=r.v(node, "Sex"),

@@ -26,6 +26,7 @@ __all__ = [
     "IdKind",
     "birth_date",
     "classify",
+    "has_valid_check_digits",
     "is_valid_her_id",
     "is_valid_hpr",
     "is_valid_national_id",
@@ -122,6 +123,14 @@ def _candidate_years(yy: int, individ: int, *, reliable: bool) -> list[int]:
         if yy <= 39:
             return [2000 + yy]
     return [2000 + yy, 1900 + yy]  # the date must exist in some century
+
+
+def has_valid_check_digits(national_id: str, *, rule_2032: bool = True) -> bool:
+    """Only the two mod-11 check digits of an 11-digit number (no date or structure check)."""
+    value = national_id.strip()
+    if not _DIGITS11.fullmatch(value):
+        return False
+    return _check_digits_ok([int(c) for c in value], rule_2032=rule_2032)
 
 
 def is_valid_national_id(national_id: str, *, rule_2032: bool = True) -> bool:

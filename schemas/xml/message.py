@@ -57,6 +57,9 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     if priority:
         body["urgency"] = priority
 
+    sent_id = (msg_id_el.text or "").strip()
+    if sent_id != sent_id.lower():
+        body["msg_id_as_sent"] = sent_id  # receipts quote the id exactly as the sender wrote it
     providers = hcp_party(r, r.el(report, "ServProvider"))
     requester = hcp_party(r, r.el(report, "Requester"))
     if standard in _REPORTS:
@@ -75,7 +78,7 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
         standard=standard,
         standard_version=version,
         root_namespace=ns,
-        message_id=(msg_id_el.text or "").strip().lower(),
+        message_id=sent_id.lower(),
         generated_at=generated,
         sender=sender,
         receiver=receiver,

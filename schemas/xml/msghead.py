@@ -61,7 +61,10 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
     conv = _R.el(info, "ConversationRef")
     parent = _R.text(conv, "RefToParent")
     conversation = _R.text(conv, "RefToConversation")
-    message_id = (msg_id_el.text or "").strip().lower()
+    sent_id = (msg_id_el.text or "").strip()
+    message_id = sent_id.lower()
+    if sent_id != message_id:
+        body["msg_id_as_sent"] = sent_id  # receipts quote the id exactly as the sender wrote it
     action = facts.action or Action.NEW
     document_id = facts.document_id
     if document_id is None and standard == "plo":

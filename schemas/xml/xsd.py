@@ -14,6 +14,7 @@ import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -48,14 +49,14 @@ def _files() -> tuple[dict[str, Path], dict[str, Path]]:
 
 
 class _Resolver(etree.Resolver):
-    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> object:
+    def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
         if not system_url:
             return None
         name = system_url.replace("\\", "/").rsplit("/", 1)[-1].lower()
         path = _files()[0].get(name)
         if path is None:
             return None
-        return self.resolve_filename(str(path), context)
+        return self.resolve_string(path.read_bytes(), context, base_url=str(path))
 
 
 def _xsd_parser(resolver: etree.Resolver | None) -> etree.XMLParser:
@@ -74,9 +75,8 @@ def _driver(namespaces: tuple[str, ...]) -> bytes:
         if path is None:
             raise UnsupportedMessageError(f"no schema for namespace {ns}")
         imports.append(f'<xs:import namespace="{ns}" schemaLocation="{path.name}"/>')
-    return (
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">' + "".join(imports) + "</xs:schema>"
-    ).encode()
+    head = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+    return (head + "".join(imports) + "</xs:schema>").encode()
 
 
 @lru_cache(maxsize=64)
@@ -105,10 +105,8 @@ def validate(root: Element) -> None:
     namespaces = _namespaces(root)
     with _lock:  # compiled schemas are shared; libxml2 validation contexts are not
         schema = _schema(namespaces)
-        ok = schema.validate(root)
-        log = schema.error_log
-    if not ok:
-        first = log[0] if len(log) else None
-        where = f"line {first.line}: " if first is not None else ""
-        detail = " ".join((first.message if first is not None else "schema-invalid").split())
-        raise SchemaInvalidError(f"schema-invalid: {where}{detail[:300]}")
+        try:
+            schema.assertValid(root)
+        except etree.DocumentInvalid as exc:
+            detail = " ".join(str(exc).split())[:300]
+            raise SchemaInvalidError(f"schema-invalid: {detail}") from None
