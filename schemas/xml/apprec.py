@@ -195,7 +195,7 @@ def build_apprec(
     state = status if isinstance(status, AppRecStatus) else AppRecStatus.parse(status)
     ver = version or apprec_version_for(msg.standard, msg.standard_version)
     w = _Writer(_NS[ver])
-    root = etree.Element(f"{{{w.ns}}}AppRec", nsmap={None: w.ns})
+    root = etree.fromstring(f'<AppRec xmlns="{w.ns}"/>'.encode())  # default ns, no prefixes
     w.sub(root, "MsgType", V="APPREC", DN="Applikasjonskvittering")
     w.sub(root, "MIGversion", _MIG[ver])
     w.sub(root, "GenDate", (now or datetime.now(_OSLO)).isoformat(timespec="seconds"))
