@@ -1,0 +1,166 @@
+"""Framed Avro values: the Confluent wire format, so standard Avro consumers can read our topics.
+
+A value is ``0x00`` (magic byte), the schema id as a 4-byte big-endian unsigned integer, then the
+record as a schemaless Avro body (fastavro). Ids come from :mod:`schemas.catalogue`; records are
+written with the latest version of their schema, and a value written with an older version is
+resolved into the latest on reading.
+
+Decoded records follow fastavro's conventions: ``timestamp-millis`` fields are timezone-aware UTC
+datetimes, ``uuid`` fields :class:`uuid.UUID`, and a union of several record types is a
+``(full record name, record)`` tuple — the same tuple notation :func:`encode` accepts, so a decoded
+record encodes again unchanged.
+
+Every schema is parsed once (``fastavro.parse_schema``) and cached per id.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from functools import lru_cache
+from io import BytesIO
+from typing import Any
+
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+
+from schemas.catalogue import Catalogue, SchemaVersion, default_catalogue
+from schemas.exceptions import (
+    CorruptPayloadError,
+    EncodeError,
+    FramingError,
+    UnexpectedSchemaError,
+)
+
+__all__ = [
+    "HEADER_SIZE",
+    "MAGIC_BYTE",
+    "Codec",
+    "decode",
+    "decode_as",
+    "default_codec",
+    "encode",
+    "schema_id_of",
+]
+
+MAGIC_BYTE = 0
+_FRAME = struct.Struct(">BI")
+HEADER_SIZE = _FRAME.size
+
+
+def schema_id_of(data: bytes) -> int:
+    """The schema id in the frame of ``data``; :class:`FramingError` when there is no frame."""
+    if len(data) < HEADER_SIZE:
+        raise FramingError(f"framed Avro value too short: {len(data)} bytes")
+    magic, schema_id = _FRAME.unpack_from(data)
+    if magic != MAGIC_BYTE:
+        raise FramingError(f"not a framed Avro value: magic byte {magic:#04x}, expected 0x00")
+    return int(schema_id)
+
+
+class Codec:
+    """Encoder and decoder over one :class:`~schemas.catalogue.Catalogue`. Thread-safe to share."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+        self._writers: dict[str, tuple[bytes, Any]] = {}
+        self._parsed = lru_cache(maxsize=None)(self._parse)
+
+    def _parse(self, schema_id: int) -> Any:
+        return parse_schema(self._catalogue.schema(self._catalogue.by_id(schema_id)), {})
+
+    def _writer(self, schema_name: str) -> tuple[bytes, Any]:
+        found = self._writers.get(schema_name)
+        if found is None:
+            entry = self._catalogue.latest(schema_name)
+            found = (_FRAME.pack(MAGIC_BYTE, entry.schema_id), self._parsed(entry.schema_id))
+            self._writers[schema_name] = found
+        return found
+
+    def preload(self) -> None:
+        """Parse every schema now, so a broken catalogue fails at start-up, not mid-stream."""
+        for entry in self._catalogue.entries():
+            self._parsed(entry.schema_id)
+        for name in self._catalogue.names:
+            self._writer(name)
+
+    def encode(self, schema_name: str, record: Mapping[str, Any]) -> bytes:
+        """The framed value of ``record`` under the latest version of ``schema_name``.
+
+        Raises :class:`UnknownSchemaError` for a name not in the catalogue and
+        :class:`EncodeError` when the record does not fit the schema (missing or unknown
+        fields, wrong types).
+        """
+        header, parsed = self._writer(schema_name)
+        out = BytesIO()
+        out.write(header)
+        try:
+            schemaless_writer(out, parsed, record, strict_allow_default=True)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
+        return out.getvalue()
+
+    def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
+        """The schema name and record of a framed value, resolved into the latest version.
+
+        Raises :class:`FramingError` (no frame), :class:`UnknownSchemaError` (id not in the
+        catalogue) or :class:`CorruptPayloadError` (the body does not decode, or has bytes left).
+        """
+        entry = self._catalogue.by_id(schema_id_of(data))
+        return entry.name, self._read(entry, data)
+
+    def decode_as(self, expected_name: str, data: bytes) -> dict[str, Any]:
+        """Like :meth:`decode`; :class:`UnexpectedSchemaError` unless it is ``expected_name``."""
+        entry = self._catalogue.by_id(schema_id_of(data))
+        if entry.name != expected_name:
+            raise UnexpectedSchemaError(
+                f"expected {expected_name}, got {entry.name} v{entry.version}"
+                f" (id {entry.schema_id})"
+            )
+        return self._read(entry, data)
+
+    def _read(self, entry: SchemaVersion, data: bytes) -> dict[str, Any]:
+        writer = self._parsed(entry.schema_id)
+        latest = self._catalogue.latest(entry.name)
+        reader = None if latest == entry else self._parsed(latest.schema_id)
+        body = BytesIO(data)
+        body.seek(HEADER_SIZE)
+        try:
+            record = schemaless_reader(
+                body,
+                writer,
+                reader,
+                return_record_name=True,
+                return_record_name_override=True,
+            )
+        except Exception as exc:  # hostile bytes can raise anything: all of it means corrupt
+            raise CorruptPayloadError(
+                f"{entry.name} v{entry.version} body does not decode: {type(exc).__name__}"
+            ) from exc
+        if body.tell() != len(data):
+            raise CorruptPayloadError(
+                f"{entry.name} v{entry.version} body has {len(data) - body.tell()} trailing bytes"
+            )
+        if not isinstance(record, dict):
+            raise CorruptPayloadError(f"{entry.name} body is not a record")
+        return record
+
+
+@lru_cache(maxsize=1)
+def default_codec() -> Codec:
+    """The codec over the shipped catalogue, built once."""
+    return Codec(default_catalogue())
+
+
+def encode(schema_name: str, record: Mapping[str, Any]) -> bytes:
+    """Encode with the shipped catalogue; see :meth:`Codec.encode`."""
+    return default_codec().encode(schema_name, record)
+
+
+def decode(data: bytes) -> tuple[str, dict[str, Any]]:
+    """Decode with the shipped catalogue; see :meth:`Codec.decode`."""
+    return default_codec().decode(data)
+
+
+def decode_as(expected_name: str, data: bytes) -> dict[str, Any]:
+    """Decode with the shipped catalogue; see :meth:`Codec.decode_as`."""
+    return default_codec().decode_as(expected_name, data)
