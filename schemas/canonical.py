@@ -5,25 +5,27 @@ standard) and filled from ``ParsedMessage.body`` (type-specific strings) and ``o
 Types samflyt does not interpret become an ``OpaqueDocument`` payload: the envelope and the
 original bytes still travel. The whole ``body`` is also kept verbatim in ``attributes``.
 
-Body keys read, per payload (a parser sets those it finds; absent keys become null):
+Body keys read, per payload (the XML parsers' keys; connectors of non-XML sources set the same;
+absent keys become null):
 
-* care (PLO): ``root_element``, ``event_time``, ``institution``, ``text``
-* dialogue: ``theme_code``, ``theme_code_system``, ``theme``, ``question_type``, ``text``,
-  ``document_ref``
+* every payload: ``document`` (local name of the document's root element)
+* care (PLO): ``event_time``, ``institution``, ``text``
+* dialogue: ``dialogue_kind`` (``notat``/``foresporsel``), ``theme_code``, ``theme_code_system``,
+  ``theme``, ``question_type``, ``text``, ``document_ref``
 * referral: ``urgency`` (hastegrad; ``0`` is an emergency), ``requested_service``,
   ``reason_code``, ``reason_code_system``, ``reason_text``
 * discharge summary: ``department``, ``admission_date``, ``discharge_date``, ``diagnosis_code``,
   ``diagnosis_code_system``, ``diagnosis_text``, ``text``
-* result report: ``category`` (MsgDescr), ``report_status``, ``issued``
+* result report: ``result_category`` (MsgDescr), ``report_status``, ``issued``
 * core journal: ``category``, ``code``, ``code_system``, ``description``, ``severity``,
   ``institution_her_id``, ``period_start``, ``period_end``
 * citizen: ``visit_id``, ``visit_start``, ``visit_end`` (ISO date-times), ``service``,
   ``subject``, ``text``, ``from_relative`` (``true``/``false``)
 * welfare alarm: ``alarm_type`` (a symbol of ``AlarmType``), ``alarm_id``, ``device_id``,
   ``triggered_at`` (ISO date-time), ``location``, ``severity``, ``text``
-* AppRec: ``apprec_status`` (8258: ``1``/``2``/``3``), ``apprec_version``,
-  ``original_msg_type``, ``original_issue_date``, ``original_msg_id``, and per error *n* (from 1)
-  ``error.<n>.code``, ``error.<n>.code_system``, ``error.<n>.description``, ``error.<n>.detail``
+* AppRec: ``status`` (8258: ``1``/``2``/``3``), ``errors`` (codes, comma-separated),
+  ``error_texts`` (``"code: description: detail"`` per error, joined by `` | ``),
+  ``original_msg_type``, ``original_issue_date``, ``original_msg_id``
 
 A date-time without an offset (``GenDate`` usually has none) is Norwegian local time.
 """
@@ -32,12 +34,24 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from schemas.model import Observation, ParsedMessage, Party, Patient, Person
+from schemas._canonical_payloads import (
+    CITIZEN_MESSAGE_PREFIX,
+    KJ_CRITICAL_INFORMATION,
+    KJ_HOSPITAL_CONTACT,
+    KJ_MEDICATION_LIST,
+    OPAQUE,
+    OSLO,
+    VISIT_CANCELLED,
+    VISIT_COMPLETED,
+    VISIT_PLANNED,
+    WELFARE_ALARM,
+    builder,
+    opaque,
+)
+from schemas.model import ParsedMessage, Party, Patient, Person
 
 __all__ = [
     "CITIZEN_MESSAGE_PREFIX",
@@ -53,268 +67,12 @@ __all__ = [
     "to_canonical",
 ]
 
-# Message types of the non-XML sources (connectors build a ParsedMessage with these).
-KJ_CRITICAL_INFORMATION = "KJ_KRITISK_INFO"
-KJ_MEDICATION_LIST = "KJ_LEGEMIDDELLISTE"
-KJ_HOSPITAL_CONTACT = "KJ_SYKEHUSKONTAKT"
-VISIT_PLANNED = "HJEMMEBESOK_PLANLAGT"
-VISIT_COMPLETED = "HJEMMEBESOK_UTFORT"
-VISIT_CANCELLED = "HJEMMEBESOK_AVLYST"
-CITIZEN_MESSAGE_PREFIX = "DIALOG_INNBYGGER_"
-WELFARE_ALARM = "VELFERD_ALARM"
-
-_OSLO = ZoneInfo("Europe/Oslo")
 _EVENT_NAMESPACE = uuid.UUID("5d0c3f0e-6a86-5b43-9f55-8f3b1c2a7e10")
-
-_CARE = "no.samflyt.care.CareMessage"
-_DIALOGUE = "no.samflyt.dialogue.Dialogue"
-_REFERRAL = "no.samflyt.referral.Referral"
-_DISCHARGE = "no.samflyt.discharge.DischargeSummary"
-_RESULT = "no.samflyt.result.ResultReport"
-_CORE = "no.samflyt.corejournal.CoreJournalEvent"
-_CITIZEN = "no.samflyt.citizen.CitizenEvent"
-_WELFARE = "no.samflyt.welfare.WelfareAlarm"
-_APPREC = "no.samflyt.receipt.AppRecInfo"
-_OPAQUE = "no.samflyt.document.OpaqueDocument"
-
-_CARE_KINDS = {
-    "INNLEGGELSESRAPPORT": "ADMISSION_REPORT",
-    "UTSKRIVNINGSRAPPORT": "DISCHARGE_REPORT",
-    "HELSEOPPL_SOKNAD": "HEALTH_INFO_APPLICATION",
-    "HELSEOPPLYSNINGER_LEGE": "HEALTH_INFO_TO_GP",
-    "MEDISINSKE_OPPLYSNINGER": "MEDICAL_INFO",
-    "ORIENTERING_TJENESTETILBUD": "SERVICE_NOTICE",
-    "LOG_INNLAGT": "LOG_ADMITTED",
-    "LOG_UTSKRIVNINGSKLAR": "LOG_READY_FOR_DISCHARGE",
-    "LOG_AVMELDING": "LOG_DEREGISTERED",
-    "LOG_UTSKREVET": "LOG_DISCHARGED",
-    "LOG_DOD": "LOG_DEATH",
-    "MELDING_FRAVAR": "ABSENCE",
-}
-_DIALOGUE_KINDS = {
-    "DIALOG_FORESPORSEL": "QUESTION",
-    "DIALOG_SVAR": "ANSWER",
-    "DIALOG_NOTAT": "NOTE",
-    "DIALOG_AVVIK": "DEVIATION",
-    "DIALOG_HELSEFAGLIG": "HEALTH_DIALOGUE",
-    "DIALOG_STATUS_HENVISNING": "REFERRAL_STATUS",
-    "DIALOG_TIL_ARKIVERING": "FOR_ARCHIVE",
-}
-_REFERRAL_KINDS = {
-    "HENVISNING": "NEW_CONDITION",
-    "H": "NEW_CONDITION",
-    "HENVISNING_NYTILSTAND": "NEW_CONDITION",
-    "HENVISNING_VIDERE": "FORWARDED",
-}
-_RESULT_BY_TYPE = {
-    "SVAR_KKL": "CLINICAL_CHEMISTRY",
-    "SVAR_MBIO": "MICROBIOLOGY",
-    "SVAR_HIST": "PATHOLOGY",
-    "SVAR_CYT": "PATHOLOGY",
-    "SVAR_RTG": "RADIOLOGY",
-}
-_RESULT_BY_CATEGORY = {
-    "CLIN": "CLINICAL_CHEMISTRY",
-    "MBIO": "MICROBIOLOGY",
-    "CYTO": "PATHOLOGY",
-    "HIST": "PATHOLOGY",
-    **dict.fromkeys(("RTG", "CT", "MR", "UL", "NM", "PET", "MAMMO"), "RADIOLOGY"),
-}
-_CORE_KINDS = {
-    KJ_CRITICAL_INFORMATION: "CRITICAL_INFORMATION",
-    KJ_MEDICATION_LIST: "MEDICATION_LIST",
-    KJ_HOSPITAL_CONTACT: "HOSPITAL_CONTACT",
-}
-_CITIZEN_KINDS = {
-    VISIT_PLANNED: "VISIT_PLANNED",
-    VISIT_COMPLETED: "VISIT_COMPLETED",
-    VISIT_CANCELLED: "VISIT_CANCELLED",
-}
-_ALARM_TYPES = frozenset(
-    {"SAFETY_ALARM", "FALL", "FIRE", "DOOR", "BED_EXIT", "INACTIVITY", "WANDERING"}
-    | {"MEDICATION_DISPENSER"}
-)
-_APPREC_STATUS = {"1": "OK", "2": "REJECTED", "3": "OK_ERROR_IN_PART"}
-
-
-def _time(value: str | None) -> datetime | None:
-    """An ISO date-time from a body string; naive means Norwegian local time; junk gives None."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_OSLO)
-
-
-def _pick(body: dict[str, str], *keys: str) -> dict[str, str | None]:
-    return {key: body.get(key) for key in keys}
-
-
-def _care(msg: ParsedMessage) -> dict[str, Any]:
-    return {
-        "kind": _CARE_KINDS.get(msg.msg_type, "OTHER"),
-        "expects_answer": msg.msg_type == "LOG_UTSKRIVNINGSKLAR",
-        **_pick(msg.body, "root_element", "event_time", "institution", "text"),
-    }
-
-
-def _dialogue(msg: ParsedMessage) -> dict[str, Any]:
-    kind = _DIALOGUE_KINDS.get(msg.msg_type, "OTHER")
-    keys = ("theme_code", "theme_code_system", "theme", "question_type", "text", "document_ref")
-    fields = _pick(msg.body, *keys)
-    asks = kind == "QUESTION" or (kind == "HEALTH_DIALOGUE" and bool(fields["question_type"]))
-    return {"kind": kind, "expects_answer": asks, **fields}
-
-
-def _referral(msg: ParsedMessage) -> dict[str, Any]:
-    keys = ("urgency", "requested_service", "reason_code", "reason_code_system", "reason_text")
-    fields = _pick(msg.body, *keys)
-    return {
-        "kind": _REFERRAL_KINDS.get(msg.msg_type, "OTHER"),
-        "is_emergency": (fields["urgency"] or "").strip() == "0",
-        **fields,
-    }
-
-
-def _discharge(msg: ParsedMessage) -> dict[str, Any]:
-    keys = ("department", "admission_date", "discharge_date", "diagnosis_code")
-    return _pick(msg.body, *keys, "diagnosis_code_system", "diagnosis_text", "text")
-
-
-def _observation(item: Observation) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "code_system": item.code_system,
-        "name": item.name,
-        "value": item.value,
-        "unit": item.unit,
-        "status": item.status,
-        "action": item.action.value if item.action is not None else None,
-        "abnormal": item.abnormal,
-    }
-
-
-def _result(msg: ParsedMessage) -> dict[str, Any]:
-    category = msg.body.get("category")
-    domain = _RESULT_BY_TYPE.get(msg.msg_type)
-    if domain is None:
-        by_category = _RESULT_BY_CATEGORY.get((category or "").strip().upper())
-        domain = by_category or ("LABORATORY" if msg.msg_type == "SVAR_LAB" else "OTHER")
-    return {
-        "domain": domain,
-        "category": category,
-        "report_status": msg.body.get("report_status"),
-        "issued": msg.body.get("issued"),
-        "observations": [_observation(item) for item in msg.observations],
-    }
-
-
-def _core(msg: ParsedMessage) -> dict[str, Any]:
-    keys = ("category", "code", "code_system", "description", "severity", "institution_her_id")
-    fields = _pick(msg.body, *keys, "period_start", "period_end")
-    return {"kind": _CORE_KINDS.get(msg.msg_type, "OTHER"), **fields}
-
-
-def _citizen(msg: ParsedMessage) -> dict[str, Any]:
-    body = msg.body
-    is_message = msg.msg_type.startswith(CITIZEN_MESSAGE_PREFIX)
-    return {
-        "kind": "CITIZEN_MESSAGE" if is_message else _CITIZEN_KINDS.get(msg.msg_type, "OTHER"),
-        "visit_start": _time(body.get("visit_start")),
-        "visit_end": _time(body.get("visit_end")),
-        "from_relative": body.get("from_relative", "").strip().lower() == "true",
-        **_pick(body, "visit_id", "service", "subject", "text"),
-    }
-
-
-def _welfare(msg: ParsedMessage) -> dict[str, Any]:
-    alarm_type = (msg.body.get("alarm_type") or "").strip().upper()
-    return {
-        "alarm_type": alarm_type if alarm_type in _ALARM_TYPES else "OTHER",
-        "triggered_at": _time(msg.body.get("triggered_at")),
-        **_pick(msg.body, "alarm_id", "device_id", "location", "severity", "text"),
-    }
-
-
-def _opaque(msg: ParsedMessage) -> dict[str, Any]:
-    return {
-        "root_element": msg.body.get("root_element"),
-        "description": msg.body.get("description"),
-    }
-
-
-def _apprec_errors(body: dict[str, str]) -> list[dict[str, str | None]]:
-    errors = []
-    n = 1
-    while (code := body.get(f"error.{n}.code")) is not None:
-        prefix = f"error.{n}."
-        errors.append(
-            {
-                "code": code,
-                "code_system": body.get(prefix + "code_system"),
-                "description": body.get(prefix + "description"),
-                "detail": body.get(prefix + "detail"),
-            }
-        )
-        n += 1
-    return errors
-
-
-def _apprec(msg: ParsedMessage) -> dict[str, Any] | None:
-    body = msg.body
-    status = _APPREC_STATUS.get((body.get("apprec_status") or "").strip())
-    original_id = body.get("original_msg_id")
-    if status is None or original_id is None:
-        return None  # not a usable receipt: carried as an opaque document
-    return {
-        "status": status,
-        "errors": _apprec_errors(body),
-        "original": {
-            "msg_type": body.get("original_msg_type") or "",
-            "issue_date": body.get("original_issue_date"),
-            "message_id": original_id.strip().lower(),
-        },
-        "apprec_version": body.get("apprec_version") or msg.standard_version or None,
-    }
-
-
-_Builder = Callable[[ParsedMessage], dict[str, Any] | None]
-_BY_TYPE: dict[str, tuple[str, _Builder]] = {
-    **dict.fromkeys(_CARE_KINDS, (_CARE, _care)),
-    **dict.fromkeys(_DIALOGUE_KINDS, (_DIALOGUE, _dialogue)),
-    **dict.fromkeys(_REFERRAL_KINDS, (_REFERRAL, _referral)),
-    **dict.fromkeys(("EPIKRISE", "E"), (_DISCHARGE, _discharge)),
-    **dict.fromkeys(_CORE_KINDS, (_CORE, _core)),
-    **dict.fromkeys(_CITIZEN_KINDS, (_CITIZEN, _citizen)),
-    WELFARE_ALARM: (_WELFARE, _welfare),
-    "APPREC": (_APPREC, _apprec),
-}
-_BY_PREFIX: tuple[tuple[str, tuple[str, _Builder]], ...] = (
-    (CITIZEN_MESSAGE_PREFIX, (_CITIZEN, _citizen)),
-    ("SVAR_", (_RESULT, _result)),
-)
-_BY_STANDARD: dict[str, tuple[str, _Builder]] = {
-    "plo": (_CARE, _care),
-    "dialogmelding": (_DIALOGUE, _dialogue),
-    "henvisning": (_REFERRAL, _referral),
-    "epikrise": (_DISCHARGE, _discharge),
-    "svarrapport": (_RESULT, _result),
-    "apprec": (_APPREC, _apprec),
-}
-
-
-def _builder(msg: ParsedMessage) -> tuple[str, _Builder]:
-    found = _BY_TYPE.get(msg.msg_type)
-    if found is None:
-        found = next((b for prefix, b in _BY_PREFIX if msg.msg_type.startswith(prefix)), None)
-    return found or _BY_STANDARD.get(msg.standard.lower(), (_OPAQUE, _opaque))
 
 
 def payload_name(msg: ParsedMessage) -> str:
-    """Full name of the payload record ``msg`` maps to (before an unusable AppRec falls back)."""
-    return _builder(msg)[0]
+    """Full name of the payload record ``msg`` maps to (an unusable AppRec falls back to opaque)."""
+    return builder(msg)[0]
 
 
 def event_id(msg: ParsedMessage) -> uuid.UUID:
@@ -386,13 +144,13 @@ def to_canonical(
     (a naive value is taken as UTC); with ``content_ref`` the original bytes are referenced
     instead of carried inline. Pure: the same arguments give an equal record.
     """
-    name, build = _builder(msg)
+    name, build = builder(msg)
     payload = build(msg)
     if payload is None:
-        name, payload = _OPAQUE, _opaque(msg)
+        name, payload = OPAQUE, opaque(msg)
     generated = msg.generated_at
     if generated.tzinfo is None:
-        generated = generated.replace(tzinfo=_OSLO)
+        generated = generated.replace(tzinfo=OSLO)
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=UTC)
     return {

@@ -31,13 +31,12 @@ from schemas.exceptions import CatalogueError, UnknownSchemaError
 
 __all__ = [
     "CANONICAL_EVENT",
-    "CARE_RELATIONSHIP",
     "COMMUNICATION_PARTY",
     "DEAD_LETTER",
     "DECISION",
     "DELIVERY",
-    "GP_ASSIGNMENT",
     "OVERDUE",
+    "PATIENT_REGISTRY_ENTRY",
     "RECEIPT",
     "Catalogue",
     "SchemaVersion",
@@ -53,8 +52,7 @@ DEAD_LETTER = "no.samflyt.deadletter.DeadLetter"
 DECISION = "no.samflyt.routing.Decision"
 OVERDUE = "no.samflyt.overdue.Overdue"
 COMMUNICATION_PARTY = "no.samflyt.registry.CommunicationParty"
-GP_ASSIGNMENT = "no.samflyt.registry.GpAssignment"
-CARE_RELATIONSHIP = "no.samflyt.registry.CareRelationship"
+PATIENT_REGISTRY_ENTRY = "no.samflyt.registry.PatientRegistryEntry"
 
 CATALOGUE_FILE = "catalogue.yaml"
 RELEASED_DIR = "released"
@@ -159,11 +157,11 @@ class Catalogue:
         self._by_id: dict[int, SchemaVersion] = {}
         self._latest: dict[str, SchemaVersion] = {}
         self._versions: dict[str, dict[int, SchemaVersion]] = {}
-        shorts: dict[str, str] = {}
+        self._full_names: dict[str, str] = {}
         for entry in entries:
             if entry.schema_id in self._by_id or entry.schema_id < 1:
                 raise CatalogueError(f"schema id {entry.schema_id} is not unique and positive")
-            if shorts.setdefault(short_name(entry.name), entry.name) != entry.name:
+            if self._full_names.setdefault(short_name(entry.name), entry.name) != entry.name:
                 raise CatalogueError(f"two schemas share the short name {short_name(entry.name)}")
             versions = self._versions.setdefault(entry.name, {})
             if entry.version in versions:
@@ -201,15 +199,20 @@ class Catalogue:
                 f"unknown schema id {schema_id}", schema_id=schema_id
             ) from None
 
+    def full_name(self, name: str) -> str:
+        """The full name of ``name``, which may be given unqualified (``CanonicalEvent``)."""
+        return name if name in self._versions else self._full_names.get(name, name)
+
     def latest(self, name: str) -> SchemaVersion:
+        """The version records of ``name`` (full or unqualified) are written with."""
         try:
-            return self._latest[name]
+            return self._latest[self.full_name(name)]
         except KeyError:
             raise UnknownSchemaError(f"unknown schema name {name!r}") from None
 
     def version(self, name: str, version: int) -> SchemaVersion:
         try:
-            return self._versions[name][version]
+            return self._versions[self.full_name(name)][version]
         except KeyError:
             raise UnknownSchemaError(f"unknown schema {name!r} v{version}") from None
 

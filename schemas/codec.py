@@ -86,6 +86,7 @@ class Codec:
     def encode(self, schema_name: str, record: Mapping[str, Any]) -> bytes:
         """The framed value of ``record`` under the latest version of ``schema_name``.
 
+        ``schema_name`` is the full record name or the unqualified one (``CanonicalEvent``).
         Raises :class:`UnknownSchemaError` for a name not in the catalogue and
         :class:`EncodeError` when the record does not fit the schema (missing or unknown
         fields, wrong types).
@@ -111,7 +112,7 @@ class Codec:
     def decode_as(self, expected_name: str, data: bytes) -> dict[str, Any]:
         """Like :meth:`decode`; :class:`UnexpectedSchemaError` unless it is ``expected_name``."""
         entry = self._catalogue.by_id(schema_id_of(data))
-        if entry.name != expected_name:
+        if entry.name != self._catalogue.full_name(expected_name):
             raise UnexpectedSchemaError(
                 f"expected {expected_name}, got {entry.name} v{entry.version}"
                 f" (id {entry.schema_id})"
