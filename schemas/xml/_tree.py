@@ -14,13 +14,18 @@ _OSLO = ZoneInfo("Europe/Oslo")
 
 
 class NsReader:
-    """Finds children by local name within one namespace; every path step is a direct child."""
+    """Finds children by local name within one namespace; every path step is a direct child.
 
-    __slots__ = ("_tags", "ns")
+    One reader serves one message: it indexes each node's children on first use (a single C-level
+    pass), so repeated lookups are dictionary hits rather than ElementPath searches.
+    """
 
-    def __init__(self, ns: str) -> None:
+    __slots__ = ("_index", "_tags", "ns")
+
+    def __init__(self, ns: str, tags: dict[str, str] | None = None) -> None:
         self.ns = ns
-        self._tags: dict[str, str] = {}
+        self._tags: dict[str, str] = {} if tags is None else tags
+        self._index: dict[Element, dict[str, Element]] = {}
 
     def tag(self, local: str) -> str:
         try:
@@ -30,18 +35,29 @@ class NsReader:
             self._tags[local] = clark
             return clark
 
+    def kids(self, node: Element) -> dict[str, Element]:
+        index = self._index.get(node)
+        if index is None:
+            index = {}
+            for kid in node:
+                tag = kid.tag
+                if tag not in index and isinstance(tag, str):
+                    index[tag] = kid
+            self._index[node] = index
+        return index
+
     def el(self, parent: Element | None, *path: str) -> Element | None:
         node = parent
         for local in path:
             if node is None:
                 return None
-            node = node.find(self.tag(local))
+            node = self.kids(node).get(self.tag(local))
         return node
 
     def all(self, parent: Element | None, local: str) -> list[Element]:
         if parent is None:
             return []
-        return parent.findall(self.tag(local))
+        return list(parent.iterchildren(self.tag(local)))
 
     def text(self, parent: Element | None, *path: str) -> str | None:
         return text_of(self.el(parent, *path))
@@ -56,8 +72,13 @@ class NsReader:
 
 
 @lru_cache(maxsize=256)
+def _shared_tags(ns: str) -> dict[str, str]:
+    return {}
+
+
 def reader(ns: str) -> NsReader:
-    return NsReader(ns)
+    """A fresh reader for one message (tag names are shared, child indexes are not)."""
+    return NsReader(ns, _shared_tags(ns))
 
 
 def text_of(node: Element | None) -> str | None:

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from schemas.model import Action, HeaderFamily, ParsedMessage
 from schemas.xml._party import msghead_party, msghead_patient
-from schemas.xml._tree import Element, first_element_child, parse_datetime, reader, split_tag
+from schemas.xml._tree import (
+    Element,
+    NsReader,
+    first_element_child,
+    parse_datetime,
+    reader,
+    split_tag,
+)
 from schemas.xml.catalog import BASE64_NS, MSGHEAD_NS, OPAQUE, document_standard
 from schemas.xml.documents import DocumentFacts, read_document
 from schemas.xml.errors import IncompleteMessageError
 
-_R = reader(MSGHEAD_NS)
 _TEST_STATUS = frozenset({"D", "T"})  # kodeverk 8213: D Debugging (and T used by some senders)
 
 
-def _payload(root: Element) -> tuple[Element | None, int]:
+def _payload(r: NsReader, root: Element) -> tuple[Element | None, int]:
     """The business document and the number of attachments."""
     payload: Element | None = None
     attachments = 0
-    for doc in _R.all(root, "Document"):
-        ref = _R.el(doc, "RefDoc")
-        kind = (_R.v(ref, "MsgType") or "").upper()
-        content = first_element_child(_R.el(ref, "Content"))
+    for doc in r.all(root, "Document"):
+        ref = r.el(doc, "RefDoc")
+        kind = (r.v(ref, "MsgType") or "").upper()
+        content = first_element_child(r.el(ref, "Content"))
         if kind == "A" or (content is not None and split_tag(content.tag)[0] == BASE64_NS):
             attachments += 1
         elif payload is None and content is not None:
@@ -29,20 +35,21 @@ def _payload(root: Element) -> tuple[Element | None, int]:
 
 
 def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
-    info = _R.el(root, "MsgInfo")
+    r = reader(MSGHEAD_NS)
+    info = r.el(root, "MsgInfo")
     if info is None:
         raise IncompleteMessageError("MsgHead without MsgInfo")
-    msg_type = (_R.v(info, "Type") or "").upper()
+    msg_type = (r.v(info, "Type") or "").upper()
     if not msg_type:
         raise IncompleteMessageError("MsgInfo/Type is missing")
-    msg_id_el = _R.el(info, "MsgId")
+    msg_id_el = r.el(info, "MsgId")
     if msg_id_el is None:
         raise IncompleteMessageError("MsgInfo/MsgId is missing")
-    generated = parse_datetime(_R.text(info, "GenDate"))
+    generated = parse_datetime(r.text(info, "GenDate"))
     if generated is None:
         raise IncompleteMessageError("MsgInfo/GenDate is missing or not a date-time")
 
-    payload, attachments = _payload(root)
+    payload, attachments = _payload(r, root)
     if payload is not None:
         doc_ns = split_tag(payload.tag)[0]
         standard, version = document_standard(doc_ns)
@@ -54,13 +61,13 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         body["document_namespace"] = doc_ns
     if attachments:
         body["attachments"] = str(attachments)
-    mig = _R.text(info, "MIGversion")
+    mig = r.text(info, "MIGversion")
     if mig:
         body["header_version"] = mig
 
-    conv = _R.el(info, "ConversationRef")
-    parent = _R.text(conv, "RefToParent")
-    conversation = _R.text(conv, "RefToConversation")
+    conv = r.el(info, "ConversationRef")
+    parent = r.text(conv, "RefToParent")
+    conversation = r.text(conv, "RefToConversation")
     sent_id = (msg_id_el.text or "").strip()
     message_id = sent_id.lower()
     if sent_id != message_id:
@@ -71,9 +78,9 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         # PLO documents chain by conversation: the first message's id names the document
         document_id = (conversation or message_id).lower()
     copies = tuple(
-        msghead_party(_R, other)
-        for other in _R.all(info, "OtherReceiver")
-        if (_R.v(other, "RoleReceiver") or "COP").upper() == "COP"
+        msghead_party(r, other)
+        for other in r.all(info, "OtherReceiver")
+        if (r.v(other, "RoleReceiver") or "COP").upper() == "COP"
     )
     return ParsedMessage(
         family=HeaderFamily.MSGHEAD,
@@ -83,16 +90,16 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         root_namespace=doc_ns,
         message_id=message_id,
         generated_at=generated,
-        sender=msghead_party(_R, _R.el(info, "Sender")),
-        receiver=msghead_party(_R, _R.el(info, "Receiver")),
+        sender=msghead_party(r, r.el(info, "Sender")),
+        receiver=msghead_party(r, r.el(info, "Receiver")),
         raw=raw,
         copy_receivers=copies,
-        patient=msghead_patient(_R, _R.el(info, "Patient")),
+        patient=msghead_patient(r, r.el(info, "Patient")),
         action=action,
         document_id=document_id.strip().lower() if document_id else None,
         refers_to_parent=parent.lower() if parent else None,
         conversation_id=conversation.lower() if conversation else None,
-        is_test=(_R.v(info, "ProcessingStatus") or "").upper() in _TEST_STATUS,
-        priority=facts.priority or _R.v(info, "RequestedPriority"),
+        is_test=(r.v(info, "ProcessingStatus") or "").upper() in _TEST_STATUS,
+        priority=facts.priority or r.v(info, "RequestedPriority"),
         body=body,
     )
