@@ -1,0 +1,123 @@
+"""The registry as the router sees it: an in-memory, read-only view, looked up without I/O.
+
+Workers hold one :class:`RegistryView` fed from the compacted registry topics
+(:mod:`streams.registries.feed`); tests and the explain command build one from records
+(:func:`build_view`). Patients are keyed by the pseudonymous patient key, never the national id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from streams.registries.records import (
+    CareRelationship,
+    CommunicationParty,
+    CoreJournalOptOut,
+    GpAssignment,
+    NationalService,
+    ProxyRight,
+    Residence,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """An active care relationship of a party with a patient."""
+
+    her_id: str
+    kind: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """What the registries know of one patient, as routing needs it."""
+
+    patient_key: str
+    gp_her_id: str | None = None
+    municipality_code: str | None = None
+    relationships: tuple[Relationship, ...] = ()
+    proxy_keys: tuple[str, ...] = ()  # pseudonymous keys of relatives with proxy rights
+    core_journal_opt_out: bool = False
+
+
+@dataclass
+class RegistryView:
+    """Parties by HER-id, national services by topic suffix, patients by pseudonymous key."""
+
+    parties: dict[str, CommunicationParty] = field(default_factory=dict)
+    services: dict[str, NationalService] = field(default_factory=dict)
+    patients: dict[str, PatientContext] = field(default_factory=dict)
+
+    def party(self, her_id: str | None) -> CommunicationParty | None:
+        return self.parties.get(her_id) if her_id else None
+
+    def patient(self, patient_key: str | None) -> PatientContext | None:
+        return self.patients.get(patient_key) if patient_key else None
+
+    def service(self, suffix: str) -> NationalService | None:
+        return self.services.get(suffix)
+
+    def put_party(self, party: CommunicationParty) -> None:
+        self.parties[party.her_id] = party
+
+    def put_patient(self, context: PatientContext) -> None:
+        self.patients[context.patient_key] = context
+
+    def put_service(self, service: NationalService) -> None:
+        self.services[service.topic_suffix] = service
+
+
+def build_view(
+    *,
+    parties: Iterable[CommunicationParty],
+    services: Iterable[NationalService],
+    gp_assignments: Iterable[GpAssignment] = (),
+    residences: Iterable[Residence] = (),
+    relationships: Iterable[CareRelationship] = (),
+    proxies: Iterable[ProxyRight] = (),
+    opt_outs: Iterable[CoreJournalOptOut] = (),
+    patient_key: Callable[[str], str],
+    today: date,
+) -> RegistryView:
+    """Join the registry records into per-patient contexts keyed by the pseudonymous key."""
+    view = RegistryView()
+    for party in parties:
+        view.put_party(party)
+    for service in services:
+        view.put_service(service)
+    contexts: dict[str, PatientContext] = {}
+
+    def ctx(national_id: str) -> PatientContext:
+        key = patient_key(national_id)
+        return contexts.setdefault(key, PatientContext(patient_key=key))
+
+    def update(national_id: str, **changes: object) -> None:
+        key = patient_key(national_id)
+        contexts[key] = replace(ctx(national_id), **changes)  # type: ignore[arg-type]
+
+    for gp in gp_assignments:
+        update(gp.national_id, gp_her_id=gp.gp_her_id)
+    for residence in residences:
+        update(residence.national_id, municipality_code=residence.municipality_code)
+    for rel in relationships:
+        if rel.active_on(today):
+            current = ctx(rel.national_id).relationships
+            update(rel.national_id,
+                   relationships=(*current, Relationship(rel.her_id, rel.kind, rel.reason)))
+    for proxy in proxies:
+        if proxy.active_on(today):
+            current_keys = ctx(proxy.national_id).proxy_keys
+            update(proxy.national_id,
+                   proxy_keys=(*current_keys, patient_key(proxy.proxy_national_id)))
+    for opt_out in opt_outs:
+        update(opt_out.national_id, core_journal_opt_out=True)
+    for context in contexts.values():
+        view.put_patient(context)
+    return view
+
+
+def relationships_by_her(context: PatientContext | None) -> Mapping[str, Relationship]:
+    return {r.her_id: r for r in context.relationships} if context else {}

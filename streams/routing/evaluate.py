@@ -1,0 +1,215 @@
+"""Who receives an event, and why: a pure function of the facts, the registry, the rules and
+the patient's state. Every candidate ends up either granted (with a reason and a topic) or
+refused (with a reason); nobody is reached without a rule that names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streams.registries.records import CareLevel, CommunicationParty, PartyKind
+from streams.registries.view import PatientContext, RegistryView
+from streams.routing.facts import RoutingFacts
+from streams.routing.rules import REASON_OF_TARGET, Rule, RuleSet, Target
+from streams.routing.state import PatientState
+
+TEST_TOPIC = "delivery.test"
+CITIZEN_TOPIC = "delivery.citizen"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    her_id: str  # recipient address; ``citizen:<patient key>`` for citizens
+    name: str | None
+    care_level: str  # CareLevel value, or "test"
+    topic: str  # catalogue name of the delivery topic
+    reason: str  # DecisionReason symbol
+    rule_id: str
+    priority: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    her_id: str
+    name: str | None
+    care_level: str
+    reason: str
+    detail: str
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    grants: tuple[Grant, ...]
+    refusals: tuple[Refusal, ...]
+
+    def recipients(self) -> set[str]:
+        return {g.her_id for g in self.grants}
+
+
+def topic_for(party: CommunicationParty, view: RegistryView) -> str:
+    if party.care_level is CareLevel.NATIONAL:
+        for service in view.services.values():
+            if service.her_id == party.her_id:
+                return f"delivery.national.{service.topic_suffix}"
+    return f"delivery.{party.care_level.value}"
+
+
+def _deliverable(party: CommunicationParty, view: RegistryView) -> CommunicationParty:
+    """A GP (a person in a role) is reached through the GP office it belongs to."""
+    if party.kind is PartyKind.GP and party.parent_her_id:
+        return view.party(party.parent_her_id) or party
+    return party
+
+
+def route(
+    facts: RoutingFacts, view: RegistryView, rules: RuleSet, state: PatientState | None = None
+) -> Routing:
+    state = state or PatientState()
+    if facts.action in ("M", "C"):
+        original = state.document_recipients.get(facts.document_key)
+        if original:
+            return _to_original_recipients(facts, original)
+    patient = view.patient(facts.patient_key)
+    grants: dict[str, Grant] = {}
+    refusals: list[Refusal] = []
+    for rule in rules.rules_for(facts.msg_type):
+        for outcome in _candidates(rule, facts, view, patient, state):
+            if isinstance(outcome, Refusal):
+                refusals.append(outcome)
+            elif outcome.her_id not in grants:
+                grants[outcome.her_id] = outcome
+    if facts.is_test:
+        return _as_test_traffic(tuple(grants.values()), tuple(refusals))
+    return Routing(tuple(grants.values()), tuple(refusals))
+
+
+def _to_original_recipients(facts: RoutingFacts, original: tuple[Grant, ...]) -> Routing:
+    grants = tuple(
+        Grant(g.her_id, g.name, g.care_level, g.topic, "ORIGINAL_RECIPIENT", "original-recipients",
+              g.priority)
+        for g in original
+    )
+    return Routing(grants, ())
+
+
+def _as_test_traffic(grants: tuple[Grant, ...], refusals: tuple[Refusal, ...]) -> Routing:
+    """Test traffic: production parties get it on the test topic; national services and
+    citizens never get it."""
+    kept: list[Grant] = []
+    refused = list(refusals)
+    for g in grants:
+        if g.care_level in (CareLevel.NATIONAL.value, CareLevel.CITIZEN.value):
+            refused.append(Refusal(g.her_id, g.name, g.care_level, "TEST_TRAFFIC",
+                                   "test traffic never reaches national services or citizens",
+                                   g.rule_id))
+        else:
+            kept.append(Grant(g.her_id, g.name, "test", TEST_TOPIC, "TEST_TRAFFIC", g.rule_id,
+                              g.priority))
+    return Routing(tuple(kept), tuple(refused))
+
+
+def _candidates(
+    rule: Rule,
+    facts: RoutingFacts,
+    view: RegistryView,
+    patient: PatientContext | None,
+    state: PatientState,
+) -> Iterator[Grant | Refusal]:
+    reason = REASON_OF_TARGET[rule.target]
+    if rule.requires_core_journal and patient is not None and patient.core_journal_opt_out:
+        for her_id in _party_ids(rule, facts, view, patient, state):
+            party = view.party(her_id)
+            yield Refusal(her_id, party.name if party else None,
+                          party.care_level.value if party else "unknown", "CORE_JOURNAL_OPT_OUT",
+                          "the patient has opted out of the core journal", rule.id)
+        return
+    if rule.target is Target.CITIZEN:
+        yield from _citizen(rule, facts, patient)
+        return
+    if rule.target is Target.NATIONAL_SERVICE:
+        yield from _national(rule, facts, view)
+        return
+    for her_id in _party_ids(rule, facts, view, patient, state):
+        yield _grant_party(her_id, reason, rule, facts, view)
+
+
+def _party_ids(
+    rule: Rule,
+    facts: RoutingFacts,
+    view: RegistryView,
+    patient: PatientContext | None,
+    state: PatientState,
+) -> Iterator[str]:
+    if rule.target is Target.ADDRESSED:
+        if facts.receiver_her_id:
+            yield facts.receiver_her_id
+    elif rule.target is Target.COPY_RECEIVERS:
+        yield from facts.copy_her_ids
+    elif rule.target is Target.PATIENT_GP:
+        gp = patient.gp_her_id if patient else None
+        if gp and not (rule.unless_addressed and _addresses(facts, gp, view)):
+            yield gp
+    elif rule.target is Target.CARE_RELATIONSHIPS:
+        relationships = state.active_relationships(patient)
+        for rel in relationships:
+            if rule.kinds and rel.kind not in rule.kinds:
+                continue
+            if rule.relationship_reasons and rel.reason not in rule.relationship_reasons:
+                continue
+            if rel.her_id != facts.sender_her_id:
+                yield rel.her_id
+
+
+def _addresses(facts: RoutingFacts, gp_her_id: str, view: RegistryView) -> bool:
+    """True when the message already goes to the GP or the GP's office."""
+    addressed = {facts.receiver_her_id, *facts.copy_her_ids}
+    gp = view.party(gp_her_id)
+    return gp_her_id in addressed or bool(gp and gp.parent_her_id in addressed)
+
+
+def _grant_party(
+    her_id: str, reason: str, rule: Rule, facts: RoutingFacts, view: RegistryView
+) -> Grant | Refusal:
+    found = view.party(her_id)
+    if found is None:
+        return Refusal(her_id, None, "unknown", "UNKNOWN_RECEIVER",
+                       "not in the address register", rule.id)
+    party = _deliverable(found, view)
+    if not party.accepts_message(facts.msg_type, facts.standard_version):
+        return Refusal(party.her_id, party.name, party.care_level.value, "CANNOT_RECEIVE_TYPE",
+                       f"does not take {facts.msg_type} {facts.standard_version}", rule.id)
+    return Grant(party.her_id, party.name, party.care_level.value, topic_for(party, view), reason,
+                 rule.id, rule.priority)
+
+
+def _national(rule: Rule, facts: RoutingFacts, view: RegistryView) -> Iterator[Grant | Refusal]:
+    service = view.service(rule.service or "")
+    if service is None:
+        yield Refusal(rule.service or "?", None, CareLevel.NATIONAL.value, "UNKNOWN_RECEIVER",
+                      "national service not registered", rule.id)
+    elif facts.msg_type not in service.entitled_types:
+        yield Refusal(service.her_id, service.name, CareLevel.NATIONAL.value,
+                      "NO_LEGITIMATE_REASON", f"not entitled to {facts.msg_type}", rule.id)
+    else:
+        yield Grant(service.her_id, service.name, CareLevel.NATIONAL.value,
+                    f"delivery.national.{service.topic_suffix}", "NATIONAL_SERVICE", rule.id,
+                    rule.priority)
+
+
+def _citizen(
+    rule: Rule, facts: RoutingFacts, patient: PatientContext | None
+) -> Iterator[Grant | Refusal]:
+    if facts.patient_key is None:
+        return
+    keys = [(facts.patient_key, "CITIZEN")]
+    keys += [(k, "CITIZEN_PROXY") for k in (patient.proxy_keys if patient else ())]
+    for key, reason in keys:
+        address = f"citizen:{key}"
+        if facts.category and facts.category in rule.withheld_categories:
+            yield Refusal(address, None, CareLevel.CITIZEN.value, "WITHHELD_FROM_CITIZEN",
+                          f"result category {facts.category} is withheld from citizens", rule.id)
+        else:
+            yield Grant(address, None, CareLevel.CITIZEN.value, CITIZEN_TOPIC, reason, rule.id,
+                        rule.priority)

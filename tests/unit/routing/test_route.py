@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from schemas.errors import ConfigError
+from streams.registries.records import CareLevel, CommunicationParty, NationalService, PartyKind
+from streams.registries.view import PatientContext, RegistryView, Relationship
+from streams.routing.evaluate import route
+from streams.routing.facts import RoutingFacts
+from streams.routing.rules import RuleSetSource, load_rule_set, parse_rule_set
+from streams.routing.state import PatientState, next_state
+from streams.settings import REPO_ROOT
+
+RULES = load_rule_set(REPO_ROOT / "streams" / "routing" / "rules.yaml")
+ALL = {t: ("1.0", "1.1", "1.2", "1.4", "1.6") for t in (
+    "DIALOG_FORESPORSEL", "DIALOG_SVAR", "INNLEGGELSESRAPPORT", "EPIKRISE", "SVAR_LAB",
+    "SAMFLYT_KJ_KRITISK_INFO", "SAMFLYT_KJ_LEGEMIDDELENDRING", "SAMFLYT_ALARM")}
+
+
+def party(her: str, kind: PartyKind, level: CareLevel, parent: str | None = None,
+          accepts: dict[str, tuple[str, ...]] | None = None) -> CommunicationParty:
+    return CommunicationParty(her, f"party {her}", kind, level, "0301", parent,
+                              accepts=MappingProxyType(ALL if accepts is None else accepts))
+
+
+def world() -> RegistryView:
+    view = RegistryView()
+    for p in (
+        party("100", PartyKind.HOME_CARE, CareLevel.MUNICIPAL),
+        party("101", PartyKind.NURSING_HOME, CareLevel.MUNICIPAL),
+        party("200", PartyKind.GP_OFFICE, CareLevel.GP),
+        party("201", PartyKind.GP, CareLevel.GP, parent="200", accepts={}),
+        party("300", PartyKind.HOSPITAL_DEPARTMENT, CareLevel.SPECIALIST),
+        party("400", PartyKind.LAB, CareLevel.SPECIALIST),
+        party("500", PartyKind.HEALTH_STATION, CareLevel.MUNICIPAL, accepts={}),
+        party("900", PartyKind.NATIONAL_SERVICE, CareLevel.NATIONAL),
+        party("901", PartyKind.NATIONAL_SERVICE, CareLevel.NATIONAL),
+    ):
+        view.put_party(p)
+    view.put_service(NationalService("900", "Pasientens prøvesvar", "provesvar",
+                                     frozenset({"SVAR_LAB", "SVAR_RTG"})))
+    view.put_service(NationalService("901", "Kjernejournal", "kjernejournal",
+                                     frozenset({"EPIKRISE"})))
+    view.put_patient(PatientContext(
+        "pk1", gp_her_id="201", municipality_code="0301",
+        relationships=(Relationship("100", "home_care", "medication_administration"),
+                       Relationship("101", "nursing_home", "stay")),
+        proxy_keys=("pk-daughter",),
+    ))
+    return view
+
+
+def facts(msg_type: str, sender: str, receiver: str, **kw: object) -> RoutingFacts:
+    base = RoutingFacts(
+        event_id="e1", message_id="m1", msg_type=msg_type, standard="x", standard_version="1.6",
+        sender_her_id=sender, receiver_her_id=receiver, copy_her_ids=(), patient_key="pk1",
+        action="N", document_id=None, conversation_id=None, refers_to_parent=None,
+        is_test=False, priority=None, category=None, attributes={},
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def reasons(routing: object) -> dict[str, str]:
+    return {g.her_id: g.reason for g in routing.grants}  # type: ignore[attr-defined]
+
+
+def test_dialogue_question_reaches_only_the_addressed_gp_office() -> None:
+    r = route(facts("DIALOG_FORESPORSEL", "100", "200", standard_version="1.0"), world(), RULES)
+    assert reasons(r) == {"200": "ADDRESSED"}
+    assert r.grants[0].topic == "delivery.gp"
+
+
+def test_lab_result_fans_out_to_requester_gp_national_service_and_citizens() -> None:
+    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", category="CLIN"),
+              world(), RULES)
+    assert reasons(r) == {
+        "300": "ADDRESSED", "200": "PATIENT_GP", "900": "NATIONAL_SERVICE",
+        "citizen:pk1": "CITIZEN", "citizen:pk-daughter": "CITIZEN_PROXY",
+    }
+    topics = {g.her_id: g.topic for g in r.grants}
+    assert topics["900"] == "delivery.national.provesvar"
+    assert topics["citizen:pk1"] == "delivery.citizen"
+
+
+def test_gp_is_not_copied_when_the_gp_office_requested_the_result() -> None:
+    r = route(facts("SVAR_LAB", "400", "200", standard_version="1.4"), world(), RULES)
+    assert [g.her_id for g in r.grants].count("200") == 1
+    assert reasons(r)["200"] == "ADDRESSED"
+
+
+def test_withheld_result_category_is_refused_to_citizens_with_reason() -> None:
+    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", category="HIST"),
+              world(), RULES)
+    assert not any(g.her_id.startswith("citizen:") for g in r.grants)
+    assert {x.reason for x in r.refusals if x.her_id.startswith("citizen:")} == {
+        "WITHHELD_FROM_CITIZEN"}
+
+
+def test_test_traffic_never_reaches_national_services_or_citizens() -> None:
+    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", is_test=True),
+              world(), RULES)
+    assert {g.topic for g in r.grants} == {"delivery.test"}
+    assert {"900", "citizen:pk1"} <= {x.her_id for x in r.refusals if x.reason == "TEST_TRAFFIC"}
+
+
+def test_core_journal_info_goes_to_care_relationships_unless_opted_out() -> None:
+    view = world()
+    r = route(facts("SAMFLYT_KJ_KRITISK_INFO", "901", "901", standard_version="1.0"), view, RULES)
+    assert {"100", "101"} <= set(reasons(r))
+    view.put_patient(replace(view.patients["pk1"], core_journal_opt_out=True))
+    r = route(facts("SAMFLYT_KJ_KRITISK_INFO", "901", "901", standard_version="1.0"), view, RULES)
+    assert not {"100", "101"} & r.recipients()
+    assert {x.reason for x in r.refusals} == {"CORE_JOURNAL_OPT_OUT"}
+
+
+def test_medication_change_reaches_administering_service_and_gp_only() -> None:
+    r = route(facts("SAMFLYT_KJ_LEGEMIDDELENDRING", "901", "901", standard_version="1.0"),
+              world(), RULES)
+    assert {"100": "CARE_RELATIONSHIP", "200": "PATIENT_GP"}.items() <= reasons(r).items()
+    assert "101" not in r.recipients()  # the nursing home does not administer the medicines
+
+
+def test_admission_creates_a_relationship_and_discharge_ends_it() -> None:
+    view, state = world(), PatientState()
+    admission = facts("INNLEGGELSESRAPPORT", "100", "300")
+    state = next_state(state, admission, RULES, route(admission, view, RULES, state))
+    assert "300" in {r.her_id for r in state.active_relationships(view.patient("pk1"))}
+    discharge = facts("EPIKRISE", "300", "200", standard_version="1.2")
+    routed = route(discharge, view, RULES, state)
+    assert {"200", "100", "101", "901"} <= routed.recipients()
+    state = next_state(state, discharge, RULES, routed)
+    assert "300" not in {r.her_id for r in state.active_relationships(view.patient("pk1"))}
+    assert PatientState.from_json(state.to_json()) == state
+
+
+def test_change_and_cancel_reach_exactly_the_original_recipients() -> None:
+    view, state = world(), PatientState()
+    original = facts("SVAR_LAB", "400", "300", standard_version="1.4", document_id="doc-9")
+    routed = route(original, view, RULES, state)
+    state = next_state(state, original, RULES, routed)
+    view.put_patient(replace(view.patients["pk1"], gp_her_id=None))  # registry changed since
+    for action in ("M", "C"):
+        change = replace(original, message_id=f"m-{action}", action=action)
+        again = route(change, view, RULES, state)
+        assert again.recipients() == routed.recipients()
+        assert {g.reason for g in again.grants} == {"ORIGINAL_RECIPIENT"}
+
+
+def test_parties_that_cannot_take_the_type_or_are_unknown_are_refused() -> None:
+    view = world()
+    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", copy_her_ids=("500", "777")),
+              view, RULES)
+    refused = {x.her_id: x.reason for x in r.refusals}
+    assert refused["500"] == "CANNOT_RECEIVE_TYPE"
+    assert refused["777"] == "UNKNOWN_RECEIVER"
+    assert not {"500", "777"} & r.recipients()
+
+
+def test_every_grant_has_a_rule_and_a_legitimate_reason() -> None:
+    legitimate = {"ADDRESSED", "COPY_RECEIVER", "PATIENT_GP", "CARE_RELATIONSHIP",
+                  "NATIONAL_SERVICE", "CITIZEN", "CITIZEN_PROXY", "ORIGINAL_RECIPIENT",
+                  "TEST_TRAFFIC"}
+    for msg_type in ALL:
+        r = route(facts(msg_type, "400", "300", standard_version="1.4"), world(), RULES)
+        assert all(g.reason in legitimate and g.rule_id for g in r.grants)
+
+
+def test_invalid_rule_set_names_the_rule() -> None:
+    with pytest.raises(ConfigError, match="rule 'x'"):
+        parse_rule_set({"version": "1", "rules": [{"id": "x", "types": "*", "to": "everyone"}]})
+    with pytest.raises(ConfigError, match="service"):
+        parse_rule_set({"version": "1", "rules": [{"id": "n", "types": "*", "to": "national_service"}]})
+
+
+def test_changed_rule_file_is_picked_up_and_a_broken_one_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text('version: "1"\nrules: [{id: a, types: "*", to: addressed}]\n')
+    source = RuleSetSource(path, check_interval=0)
+    assert source.current.version == "1"
+    path.write_text('version: "2"\nrules: [{id: a, types: "*", to: copy_receivers}]\n')
+    assert source.current.version == "2"
+    path.write_text("version: [broken\n")
+    assert source.current.version == "2"
