@@ -87,8 +87,15 @@ def route(
 
 def _to_original_recipients(facts: RoutingFacts, original: tuple[Grant, ...]) -> Routing:
     grants = tuple(
-        Grant(g.her_id, g.name, g.care_level, g.topic, "ORIGINAL_RECIPIENT", "original-recipients",
-              g.priority)
+        Grant(
+            g.her_id,
+            g.name,
+            g.care_level,
+            g.topic,
+            "ORIGINAL_RECIPIENT",
+            "original-recipients",
+            g.priority,
+        )
         for g in original
     )
     return Routing(grants, ())
@@ -101,12 +108,20 @@ def _as_test_traffic(grants: tuple[Grant, ...], refusals: tuple[Refusal, ...]) -
     refused = list(refusals)
     for g in grants:
         if g.care_level in (CareLevel.NATIONAL.value, CareLevel.CITIZEN.value):
-            refused.append(Refusal(g.her_id, g.name, g.care_level, "TEST_TRAFFIC",
-                                   "test traffic never reaches national services or citizens",
-                                   g.rule_id))
+            refused.append(
+                Refusal(
+                    g.her_id,
+                    g.name,
+                    g.care_level,
+                    "TEST_TRAFFIC",
+                    "test traffic never reaches national services or citizens",
+                    g.rule_id,
+                )
+            )
         else:
-            kept.append(Grant(g.her_id, g.name, "test", TEST_TOPIC, "TEST_TRAFFIC", g.rule_id,
-                              g.priority))
+            kept.append(
+                Grant(g.her_id, g.name, "test", TEST_TOPIC, "TEST_TRAFFIC", g.rule_id, g.priority)
+            )
     return Routing(tuple(kept), tuple(refused))
 
 
@@ -121,9 +136,14 @@ def _candidates(
     if rule.requires_core_journal and patient is not None and patient.core_journal_opt_out:
         for her_id in _party_ids(rule, facts, view, patient, state):
             party = view.party(her_id)
-            yield Refusal(her_id, party.name if party else None,
-                          party.care_level.value if party else "unknown", "CORE_JOURNAL_OPT_OUT",
-                          "the patient has opted out of the core journal", rule.id)
+            yield Refusal(
+                her_id,
+                party.name if party else None,
+                party.care_level.value if party else "unknown",
+                "CORE_JOURNAL_OPT_OUT",
+                "the patient has opted out of the core journal",
+                rule.id,
+            )
         return
     if rule.target is Target.CITIZEN:
         yield from _citizen(rule, facts, patient)
@@ -174,28 +194,60 @@ def _grant_party(
 ) -> Grant | Refusal:
     found = view.party(her_id)
     if found is None:
-        return Refusal(her_id, None, "unknown", "UNKNOWN_RECEIVER",
-                       "not in the address register", rule.id)
+        return Refusal(
+            her_id, None, "unknown", "UNKNOWN_RECEIVER", "not in the address register", rule.id
+        )
     party = _deliverable(found, view)
     if not party.accepts_message(facts.msg_type, facts.standard_version):
-        return Refusal(party.her_id, party.name, party.care_level.value, "CANNOT_RECEIVE_TYPE",
-                       f"does not take {facts.msg_type} {facts.standard_version}", rule.id)
-    return Grant(party.her_id, party.name, party.care_level.value, topic_for(party, view), reason,
-                 rule.id, rule.priority)
+        return Refusal(
+            party.her_id,
+            party.name,
+            party.care_level.value,
+            "CANNOT_RECEIVE_TYPE",
+            f"does not take {facts.msg_type} {facts.standard_version}",
+            rule.id,
+        )
+    return Grant(
+        party.her_id,
+        party.name,
+        party.care_level.value,
+        topic_for(party, view),
+        reason,
+        rule.id,
+        rule.priority,
+    )
 
 
 def _national(rule: Rule, facts: RoutingFacts, view: RegistryView) -> Iterator[Grant | Refusal]:
     service = view.service(rule.service or "")
     if service is None:
-        yield Refusal(rule.service or "?", None, CareLevel.NATIONAL.value, "UNKNOWN_RECEIVER",
-                      "national service not registered", rule.id)
+        yield Refusal(
+            rule.service or "?",
+            None,
+            CareLevel.NATIONAL.value,
+            "UNKNOWN_RECEIVER",
+            "national service not registered",
+            rule.id,
+        )
     elif facts.msg_type not in service.entitled_types:
-        yield Refusal(service.her_id, service.name, CareLevel.NATIONAL.value,
-                      "NO_LEGITIMATE_REASON", f"not entitled to {facts.msg_type}", rule.id)
+        yield Refusal(
+            service.her_id,
+            service.name,
+            CareLevel.NATIONAL.value,
+            "NO_LEGITIMATE_REASON",
+            f"not entitled to {facts.msg_type}",
+            rule.id,
+        )
     else:
-        yield Grant(service.her_id, service.name, CareLevel.NATIONAL.value,
-                    f"delivery.national.{service.topic_suffix}", "NATIONAL_SERVICE", rule.id,
-                    rule.priority)
+        yield Grant(
+            service.her_id,
+            service.name,
+            CareLevel.NATIONAL.value,
+            f"delivery.national.{service.topic_suffix}",
+            "NATIONAL_SERVICE",
+            rule.id,
+            rule.priority,
+        )
 
 
 def _citizen(
@@ -208,8 +260,21 @@ def _citizen(
     for key, reason in keys:
         address = f"citizen:{key}"
         if facts.category and facts.category in rule.withheld_categories:
-            yield Refusal(address, None, CareLevel.CITIZEN.value, "WITHHELD_FROM_CITIZEN",
-                          f"result category {facts.category} is withheld from citizens", rule.id)
+            yield Refusal(
+                address,
+                None,
+                CareLevel.CITIZEN.value,
+                "WITHHELD_FROM_CITIZEN",
+                f"result category {facts.category} is withheld from citizens",
+                rule.id,
+            )
         else:
-            yield Grant(address, None, CareLevel.CITIZEN.value, CITIZEN_TOPIC, reason, rule.id,
-                        rule.priority)
+            yield Grant(
+                address,
+                None,
+                CareLevel.CITIZEN.value,
+                CITIZEN_TOPIC,
+                reason,
+                rule.id,
+                rule.priority,
+            )

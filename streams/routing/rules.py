@@ -136,24 +136,34 @@ def parse_rule_set(data: Mapping[str, Any], source: str = "rules") -> RuleSet:
             raise ConfigError(where, f"'to' must be one of {[t.value for t in Target]}") from None
         if target is Target.NATIONAL_SERVICE and not raw.get("service"):
             raise ConfigError(where, "a national_service rule needs 'service'")
-        rules.append(Rule(
-            id=raw["id"], types=_types(raw.get("types"), groups, where), target=target,
-            priority=str(raw.get("priority", "normal")), service=raw.get("service"),
-            kinds=_expand(raw.get("kinds"), groups, where),
-            relationship_reasons=_expand(raw.get("relationship_reasons"), groups, where),
-            unless_addressed=bool(raw.get("unless_addressed", False)),
-            withheld_categories=_expand(raw.get("withheld_categories"), groups, where),
-            requires_core_journal=bool(raw.get("requires_core_journal", False)),
-        ))
+        rules.append(
+            Rule(
+                id=raw["id"],
+                types=_types(raw.get("types"), groups, where),
+                target=target,
+                priority=str(raw.get("priority", "normal")),
+                service=raw.get("service"),
+                kinds=_expand(raw.get("kinds"), groups, where),
+                relationship_reasons=_expand(raw.get("relationship_reasons"), groups, where),
+                unless_addressed=bool(raw.get("unless_addressed", False)),
+                withheld_categories=_expand(raw.get("withheld_categories"), groups, where),
+                requires_core_journal=bool(raw.get("requires_core_journal", False)),
+            )
+        )
     effects = tuple(
-        Effect(types=_types(e.get("types"), groups, f"{source}: effect {i}"),
-               start_relationship=e.get("start_relationship"),
-               end_relationship=e.get("end_relationship"), kind=str(e.get("kind", "admission")))
+        Effect(
+            types=_types(e.get("types"), groups, f"{source}: effect {i}"),
+            start_relationship=e.get("start_relationship"),
+            end_relationship=e.get("end_relationship"),
+            kind=str(e.get("kind", "admission")),
+        )
         for i, e in enumerate(data.get("effects") or [])
     )
     expectations = tuple(
-        Expectation(types=_types(e.get("types"), groups, f"{source}: expectation {i}"),
-                    answered_by=_types(e.get("answered_by"), groups, f"{source}: expectation {i}"))
+        Expectation(
+            types=_types(e.get("types"), groups, f"{source}: expectation {i}"),
+            answered_by=_types(e.get("answered_by"), groups, f"{source}: expectation {i}"),
+        )
         for i, e in enumerate(data.get("expectations") or [])
     )
     return RuleSet(str(data["version"]), tuple(rules), effects, expectations)
@@ -201,6 +211,8 @@ class RuleSetSource:
                 self._current = load_rule_set(self.path)
                 log.info("routing rules reloaded", extra={"version": self._current.version})
             except ConfigError as exc:
-                log.error("routing rules invalid; keeping the previous set",
-                          extra={"problem": str(exc), "version": self._current.version})
+                log.error(
+                    "routing rules invalid; keeping the previous set",
+                    extra={"problem": str(exc), "version": self._current.version},
+                )
         return self._current

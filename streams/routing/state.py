@@ -27,16 +27,24 @@ class PatientState:
 
     def active_relationships(self, patient: PatientContext | None) -> tuple[Relationship, ...]:
         """The registry's relationships, minus those events ended, plus those events started."""
-        registered = [r for r in (patient.relationships if patient else ())
-                      if r.her_id not in self.ended and r.her_id not in self.started]
+        registered = [
+            r
+            for r in (patient.relationships if patient else ())
+            if r.her_id not in self.ended and r.her_id not in self.started
+        ]
         return (*registered, *self.started.values())
 
     def to_json(self) -> bytes:
-        return json.dumps({
-            "started": {k: [v.kind, v.reason] for k, v in self.started.items()},
-            "ended": sorted(self.ended),
-            "docs": {k: [_grant_to_list(g) for g in v] for k, v in self.document_recipients.items()},
-        }, separators=(",", ":")).encode()
+        return json.dumps(
+            {
+                "started": {k: [v.kind, v.reason] for k, v in self.started.items()},
+                "ended": sorted(self.ended),
+                "docs": {
+                    k: [_grant_to_list(g) for g in v] for k, v in self.document_recipients.items()
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
 
     @classmethod
     def from_json(cls, data: bytes | None) -> PatientState:
@@ -46,8 +54,9 @@ class PatientState:
         return cls(
             started={k: Relationship(k, v[0], v[1]) for k, v in raw.get("started", {}).items()},
             ended=frozenset(raw.get("ended", ())),
-            document_recipients={k: tuple(_grant_from_list(g) for g in v)
-                                 for k, v in raw.get("docs", {}).items()},
+            document_recipients={
+                k: tuple(_grant_from_list(g) for g in v) for k, v in raw.get("docs", {}).items()
+            },
         )
 
 

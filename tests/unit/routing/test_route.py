@@ -16,15 +16,37 @@ from streams.routing.state import PatientState, next_state
 from streams.settings import REPO_ROOT
 
 RULES = load_rule_set(REPO_ROOT / "streams" / "routing" / "rules.yaml")
-ALL = {t: ("1.0", "1.1", "1.2", "1.4", "1.6") for t in (
-    "DIALOG_FORESPORSEL", "DIALOG_SVAR", "INNLEGGELSESRAPPORT", "EPIKRISE", "SVAR_LAB",
-    "SAMFLYT_KJ_KRITISK_INFO", "SAMFLYT_KJ_LEGEMIDDELENDRING", "SAMFLYT_ALARM")}
+ALL = {
+    t: ("1.0", "1.1", "1.2", "1.4", "1.6")
+    for t in (
+        "DIALOG_FORESPORSEL",
+        "DIALOG_SVAR",
+        "INNLEGGELSESRAPPORT",
+        "EPIKRISE",
+        "SVAR_LAB",
+        "SAMFLYT_KJ_KRITISK_INFO",
+        "SAMFLYT_KJ_LEGEMIDDELENDRING",
+        "SAMFLYT_ALARM",
+    )
+}
 
 
-def party(her: str, kind: PartyKind, level: CareLevel, parent: str | None = None,
-          accepts: dict[str, tuple[str, ...]] | None = None) -> CommunicationParty:
-    return CommunicationParty(her, f"party {her}", kind, level, "0301", parent,
-                              accepts=MappingProxyType(ALL if accepts is None else accepts))
+def party(
+    her: str,
+    kind: PartyKind,
+    level: CareLevel,
+    parent: str | None = None,
+    accepts: dict[str, tuple[str, ...]] | None = None,
+) -> CommunicationParty:
+    return CommunicationParty(
+        her,
+        f"party {her}",
+        kind,
+        level,
+        "0301",
+        parent,
+        accepts=MappingProxyType(ALL if accepts is None else accepts),
+    )
 
 
 def world() -> RegistryView:
@@ -41,25 +63,48 @@ def world() -> RegistryView:
         party("901", PartyKind.NATIONAL_SERVICE, CareLevel.NATIONAL),
     ):
         view.put_party(p)
-    view.put_service(NationalService("900", "Pasientens prøvesvar", "provesvar",
-                                     frozenset({"SVAR_LAB", "SVAR_RTG"})))
-    view.put_service(NationalService("901", "Kjernejournal", "kjernejournal",
-                                     frozenset({"EPIKRISE"})))
-    view.put_patient(PatientContext(
-        "pk1", gp_her_id="201", municipality_code="0301",
-        relationships=(Relationship("100", "home_care", "medication_administration"),
-                       Relationship("101", "nursing_home", "stay")),
-        proxy_keys=("pk-daughter",),
-    ))
+    view.put_service(
+        NationalService(
+            "900", "Pasientens prøvesvar", "provesvar", frozenset({"SVAR_LAB", "SVAR_RTG"})
+        )
+    )
+    view.put_service(
+        NationalService("901", "Kjernejournal", "kjernejournal", frozenset({"EPIKRISE"}))
+    )
+    view.put_patient(
+        PatientContext(
+            "pk1",
+            gp_her_id="201",
+            municipality_code="0301",
+            relationships=(
+                Relationship("100", "home_care", "medication_administration"),
+                Relationship("101", "nursing_home", "stay"),
+            ),
+            proxy_keys=("pk-daughter",),
+        )
+    )
     return view
 
 
 def facts(msg_type: str, sender: str, receiver: str, **kw: object) -> RoutingFacts:
     base = RoutingFacts(
-        event_id="e1", message_id="m1", msg_type=msg_type, standard="x", standard_version="1.6",
-        sender_her_id=sender, receiver_her_id=receiver, copy_her_ids=(), patient_key="pk1",
-        action="N", document_id=None, conversation_id=None, refers_to_parent=None,
-        is_test=False, priority=None, category=None, attributes={},
+        event_id="e1",
+        message_id="m1",
+        msg_type=msg_type,
+        standard="x",
+        standard_version="1.6",
+        sender_her_id=sender,
+        receiver_her_id=receiver,
+        copy_her_ids=(),
+        patient_key="pk1",
+        action="N",
+        document_id=None,
+        conversation_id=None,
+        refers_to_parent=None,
+        is_test=False,
+        priority=None,
+        category=None,
+        attributes={},
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 
@@ -75,11 +120,15 @@ def test_dialogue_question_reaches_only_the_addressed_gp_office() -> None:
 
 
 def test_lab_result_fans_out_to_requester_gp_national_service_and_citizens() -> None:
-    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", category="CLIN"),
-              world(), RULES)
+    r = route(
+        facts("SVAR_LAB", "400", "300", standard_version="1.4", category="CLIN"), world(), RULES
+    )
     assert reasons(r) == {
-        "300": "ADDRESSED", "200": "PATIENT_GP", "900": "NATIONAL_SERVICE",
-        "citizen:pk1": "CITIZEN", "citizen:pk-daughter": "CITIZEN_PROXY",
+        "300": "ADDRESSED",
+        "200": "PATIENT_GP",
+        "900": "NATIONAL_SERVICE",
+        "citizen:pk1": "CITIZEN",
+        "citizen:pk-daughter": "CITIZEN_PROXY",
     }
     topics = {g.her_id: g.topic for g in r.grants}
     assert topics["900"] == "delivery.national.provesvar"
@@ -93,16 +142,17 @@ def test_gp_is_not_copied_when_the_gp_office_requested_the_result() -> None:
 
 
 def test_withheld_result_category_is_refused_to_citizens_with_reason() -> None:
-    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", category="HIST"),
-              world(), RULES)
+    r = route(
+        facts("SVAR_LAB", "400", "300", standard_version="1.4", category="HIST"), world(), RULES
+    )
     assert not any(g.her_id.startswith("citizen:") for g in r.grants)
     assert {x.reason for x in r.refusals if x.her_id.startswith("citizen:")} == {
-        "WITHHELD_FROM_CITIZEN"}
+        "WITHHELD_FROM_CITIZEN"
+    }
 
 
 def test_test_traffic_never_reaches_national_services_or_citizens() -> None:
-    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", is_test=True),
-              world(), RULES)
+    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", is_test=True), world(), RULES)
     assert {g.topic for g in r.grants} == {"delivery.test"}
     assert {"900", "citizen:pk1"} <= {x.her_id for x in r.refusals if x.reason == "TEST_TRAFFIC"}
 
@@ -118,8 +168,9 @@ def test_core_journal_info_goes_to_care_relationships_unless_opted_out() -> None
 
 
 def test_medication_change_reaches_administering_service_and_gp_only() -> None:
-    r = route(facts("SAMFLYT_KJ_LEGEMIDDELENDRING", "901", "901", standard_version="1.0"),
-              world(), RULES)
+    r = route(
+        facts("SAMFLYT_KJ_LEGEMIDDELENDRING", "901", "901", standard_version="1.0"), world(), RULES
+    )
     assert {"100": "CARE_RELATIONSHIP", "200": "PATIENT_GP"}.items() <= reasons(r).items()
     assert "101" not in r.recipients()  # the nursing home does not administer the medicines
 
@@ -152,8 +203,11 @@ def test_change_and_cancel_reach_exactly_the_original_recipients() -> None:
 
 def test_parties_that_cannot_take_the_type_or_are_unknown_are_refused() -> None:
     view = world()
-    r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", copy_her_ids=("500", "777")),
-              view, RULES)
+    r = route(
+        facts("SVAR_LAB", "400", "300", standard_version="1.4", copy_her_ids=("500", "777")),
+        view,
+        RULES,
+    )
     refused = {x.her_id: x.reason for x in r.refusals}
     assert refused["500"] == "CANNOT_RECEIVE_TYPE"
     assert refused["777"] == "UNKNOWN_RECEIVER"
@@ -161,9 +215,17 @@ def test_parties_that_cannot_take_the_type_or_are_unknown_are_refused() -> None:
 
 
 def test_every_grant_has_a_rule_and_a_legitimate_reason() -> None:
-    legitimate = {"ADDRESSED", "COPY_RECEIVER", "PATIENT_GP", "CARE_RELATIONSHIP",
-                  "NATIONAL_SERVICE", "CITIZEN", "CITIZEN_PROXY", "ORIGINAL_RECIPIENT",
-                  "TEST_TRAFFIC"}
+    legitimate = {
+        "ADDRESSED",
+        "COPY_RECEIVER",
+        "PATIENT_GP",
+        "CARE_RELATIONSHIP",
+        "NATIONAL_SERVICE",
+        "CITIZEN",
+        "CITIZEN_PROXY",
+        "ORIGINAL_RECIPIENT",
+        "TEST_TRAFFIC",
+    }
     for msg_type in ALL:
         r = route(facts(msg_type, "400", "300", standard_version="1.4"), world(), RULES)
         assert all(g.reason in legitimate and g.rule_id for g in r.grants)
@@ -173,7 +235,9 @@ def test_invalid_rule_set_names_the_rule() -> None:
     with pytest.raises(ConfigError, match="rule 'x'"):
         parse_rule_set({"version": "1", "rules": [{"id": "x", "types": "*", "to": "everyone"}]})
     with pytest.raises(ConfigError, match="service"):
-        parse_rule_set({"version": "1", "rules": [{"id": "n", "types": "*", "to": "national_service"}]})
+        parse_rule_set(
+            {"version": "1", "rules": [{"id": "n", "types": "*", "to": "national_service"}]}
+        )
 
 
 def test_changed_rule_file_is_picked_up_and_a_broken_one_ignored(tmp_path: Path) -> None:
