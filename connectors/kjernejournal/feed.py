@@ -117,8 +117,12 @@ class OutboxSource(Source[OutboxConfig]):
             rows = await self._pool.fetch(query, self._after, limit)
         except (OSError, asyncpg.PostgresError) as exc:
             raise RetriableError(f"outbox query failed: {type(exc).__name__}") from None
-        return [OutboxRow(r["id"], r["event_id"], r["event_type"], r["patient_key"],
-                          bytes(r["payload"])) for r in rows]
+        return [
+            OutboxRow(
+                r["id"], r["event_id"], r["event_type"], r["patient_key"], bytes(r["payload"])
+            )
+            for r in rows
+        ]
 
     async def poll(self, max_records: int) -> Sequence[Record]:
         self._wake.clear()  # before the query, so a NOTIFY during it is not missed

@@ -1,0 +1,1 @@
+"""Built-in sinks: EPJ delivery, national-service webhook, PostgreSQL message store."""
