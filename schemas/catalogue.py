@@ -30,19 +30,9 @@ from schemas.compat import incompatibilities
 from schemas.exceptions import CatalogueError, UnknownSchemaError
 
 __all__ = [
-    "CANONICAL_EVENT",
-    "COMMUNICATION_PARTY",
-    "DEAD_LETTER",
-    "DECISION",
-    "DELIVERY",
-    "OVERDUE",
-    "PATIENT_REGISTRY_ENTRY",
-    "RECEIPT",
-    "Catalogue",
-    "SchemaVersion",
-    "default_catalogue",
-    "expand",
-    "load_sources",
+    *("CANONICAL_EVENT", "COMMUNICATION_PARTY", "DEAD_LETTER", "DECISION", "DELIVERY"),
+    *("OVERDUE", "PATIENT_REGISTRY_ENTRY", "RECEIPT"),
+    *("Catalogue", "SchemaVersion", "default_catalogue", "expand", "load_sources", "release"),
 ]
 
 CANONICAL_EVENT = "no.samflyt.event.CanonicalEvent"
@@ -84,9 +74,7 @@ def load_sources(directory: Traversable | None = None) -> dict[str, dict[str, An
         if not entry.is_file() or not entry.name.endswith(".avsc"):
             continue
         schema = json.loads(entry.read_text(encoding="utf-8"))
-        full = f"{schema.get('namespace', '')}.{schema['name']}".lstrip(".")
-        if "." in schema["name"]:
-            full = schema["name"]
+        full = _full(schema["name"], schema.get("namespace"))
         if entry.name != f"{full}.avsc":
             raise CatalogueError(f"{entry.name} defines {full}; name the file {full}.avsc")
         sources[full] = schema

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas.catalogue import (
+    CANONICAL_EVENT,
+    DECISION,
+    Catalogue,
+    SchemaVersion,
+    avro_dir,
+    default_catalogue,
+)
+from schemas.codec import (
+    HEADER_SIZE,
+    Codec,
+    decode,
+    decode_as,
+    default_codec,
+    encode,
+    schema_id_of,
+)
+from schemas.errors import SamflytError
+from schemas.exceptions import (
+    CodecError,
+    CorruptPayloadError,
+    EncodeError,
+    FramingError,
+    UnexpectedSchemaError,
+    UnknownSchemaError,
+)
+from tests.unit.avro.samples import DOMAIN_MESSAGES, canonical_event, records
+
+RECORDS = records()
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_schema_round_trips_a_realistic_record(name: str) -> None:
+    data = encode(name, RECORDS[name])
+    full, record = decode(data)
+    assert full.endswith("." + name)
+    assert record == RECORDS[name]
+    assert encode(full, record) == data  # decoded records encode again unchanged
+
+
+@pytest.mark.parametrize(("label", "msg"), DOMAIN_MESSAGES, ids=[m[0] for m in DOMAIN_MESSAGES])
+def test_every_payload_domain_round_trips(label: str, msg: Any) -> None:
+    event = canonical_event(msg)
+    assert decode_as("CanonicalEvent", encode(CANONICAL_EVENT, event)) == event
+
+
+def test_frame_is_the_confluent_wire_format() -> None:
+    data = encode("Decision", RECORDS["Decision"])
+    entry = default_catalogue().latest("Decision")
+    assert data[:HEADER_SIZE] == b"\x00" + struct.pack(">I", entry.schema_id)
+    assert schema_id_of(data) == entry.schema_id
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00", b"\x00\x00\x00\x01"])
+def test_too_short_is_a_framing_error(data: bytes) -> None:
+    with pytest.raises(FramingError, match="too short"):
+        decode(data)
+
+
+@pytest.mark.parametrize("magic", [1, 0x7B, 0xFF])
+def test_wrong_magic_byte_is_a_framing_error(magic: int) -> None:
+    data = bytes([magic]) + encode("Decision", RECORDS["Decision"])[1:]
+    with pytest.raises(FramingError, match="magic byte"):
+        decode(data)
+
+
+def test_xml_or_json_bytes_are_framing_errors() -> None:
+    for data in (b"<?xml version='1.0'?><MsgHead/>", b'{"a": 1}'):
+        with pytest.raises(FramingError):
+            decode(data)
+
+
+def test_unknown_schema_id() -> None:
+    body = encode("Decision", RECORDS["Decision"])[HEADER_SIZE:]
+    with pytest.raises(UnknownSchemaError, match="unknown schema id 424242") as info:
+        decode(b"\x00" + struct.pack(">I", 424242) + body)
+    assert info.value.schema_id == 424242
+
+
+def test_unknown_schema_name() -> None:
+    with pytest.raises(UnknownSchemaError):
+        encode("no.samflyt.NoSuchThing", {})
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_truncation_is_a_corrupt_payload(name: str) -> None:
+    data = encode(name, RECORDS[name])
+    for end in range(HEADER_SIZE, len(data)):
+        with pytest.raises(CorruptPayloadError):
+            decode(data[:end])
+
+
+def test_trailing_bytes_are_corrupt() -> None:
+    data = encode("Decision", RECORDS["Decision"])
+    with pytest.raises(CorruptPayloadError, match="trailing"):
+        decode(data + b"\x00")
+
+
+def test_decode_as_rejects_another_schema() -> None:
+    data = encode("Decision", RECORDS["Decision"])
+    with pytest.raises(UnexpectedSchemaError, match=r"expected no\.samflyt\.event\.CanonicalEvent"):
+        decode_as(CANONICAL_EVENT, data)
+    assert decode_as("no.samflyt.routing.Decision", data) == RECORDS["Decision"]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda r: r.pop("message_id"), "missing field"),
+        (lambda r: r.update(msg_type=17), "wrong type"),
+        (lambda r: r.update(unknown_field="x"), "unknown field"),
+        (lambda r: r.update(action="X"), "not an enum symbol"),
+        (lambda r: r.update(payload=("no.samflyt.Nope", {})), "not a union branch"),
+    ],
+)
+def test_records_that_do_not_fit_are_encode_errors(change: Any, why: str) -> None:
+    record = canonical_event()
+    change(record)
+    with pytest.raises(EncodeError):
+        encode(CANONICAL_EVENT, record)
+
+
+def test_codec_errors_are_samflyt_errors_and_not_retriable() -> None:
+    for error in (FramingError, UnknownSchemaError, CorruptPayloadError, EncodeError):
+        assert issubclass(error, CodecError)
+        assert issubclass(error, SamflytError)
+        assert error.retriable is False
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(position=st.integers(min_value=HEADER_SIZE), value=st.integers(0, 255), cut=st.booleans())
+def test_corrupted_bodies_decode_or_raise_the_typed_error(
+    position: int, value: int, cut: bool
+) -> None:
+    data = bytearray(encode(CANONICAL_EVENT, canonical_event(DOMAIN_MESSAGES[4][1])))
+    data[position % len(data) or HEADER_SIZE] = value
+    if cut:
+        data = data[: position % len(data)]
+    with contextlib.suppress(CodecError):
+        decode(bytes(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=300), schema_id=st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8]))
+def test_random_bodies_decode_or_raise_the_typed_error(body: bytes, schema_id: int) -> None:
+    with contextlib.suppress(CodecError):
+        decode(b"\x00" + struct.pack(">I", schema_id) + body)
+
+
+def test_schemas_are_parsed_once_per_id() -> None:
+    codec = Codec(default_catalogue())
+    codec.preload()
+    for _ in range(3):
+        codec.decode(codec.encode("Overdue", RECORDS["Overdue"]))
+    assert codec._parsed.cache_info().misses == len(default_catalogue().entries())
+    assert default_codec() is default_codec()
+
+
+# --- reading an older writer version ------------------------------------------------------------
+
+_DECISION_NOTE = {
+    "name": "note",
+    "type": ["null", "string"],
+    "default": None,
+    "doc": "A field added in v2.",
+}
+
+
+@pytest.fixture
+def evolved(tmp_path: Path) -> Catalogue:
+    """A copy of the shipped catalogue where Decision has a v2 with one more field."""
+    root = tmp_path / "avro"
+    shutil.copytree(Path(str(avro_dir())), root)
+    v2 = json.loads((root / "released" / "Decision" / "v1.avsc").read_text())
+    v2["fields"].append(_DECISION_NOTE)
+    (root / "released" / "Decision" / "v2.avsc").write_text(json.dumps(v2))
+    entries = [*Catalogue.load(root).entries(), SchemaVersion(9001, DECISION, 2)]
+    return Catalogue(entries, root)
+
+
+def test_old_writer_versions_resolve_into_the_latest(evolved: Catalogue) -> None:
+    old_bytes = encode("Decision", RECORDS["Decision"])  # written with v1 (shipped catalogue)
+    codec = Codec(evolved)
+    name, record = codec.decode(old_bytes)
+    assert name == "no.samflyt.routing.Decision"
+    assert record == {**RECORDS["Decision"], "note": None}
+    new_bytes = codec.encode("Decision", {**RECORDS["Decision"], "note": "ok"})
+    assert schema_id_of(new_bytes) == 9001
+    assert codec.decode(new_bytes)[1]["note"] == "ok"
