@@ -65,8 +65,12 @@ def cmd_parse(paths: list[str], *, strict: bool, out: TextIO | None = None) -> i
             msg = parse_message(data, strict=strict)
         except MessageError as exc:
             failures += 1
-            report = {"file": path, "error": {"code": exc.code, "detail": exc.detail},
-                      "apprec": None, "note": "unreadable: no AppRec can be addressed"}
+            report = {
+                "file": path,
+                "error": {"code": exc.code, "detail": exc.detail},
+                "apprec": None,
+                "note": "unreadable: no AppRec can be addressed",
+            }
             print(json.dumps(report, ensure_ascii=False), file=stream)
             continue
         result: dict[str, Any] = {"file": path, "message": message_to_json(msg)}

@@ -118,13 +118,17 @@ def test_epikrise_links_to_referral_and_is_test() -> None:
 
 
 def test_msghead_fields() -> None:
-    msg = parse_message(sample("sarepta/plo-1.6/Pasientlogistikk_Utskrivningsklar_pasient_v1-6_Ny.xml"))
+    msg = parse_message(
+        sample("sarepta/plo-1.6/Pasientlogistikk_Utskrivningsklar_pasient_v1-6_Ny.xml")
+    )
     assert msg.msg_type == "LOG_UTSKRIVNINGSKLAR" and msg.standard_version == "1.6"
     assert msg.body["logistics_kind"] == "MeldingUtskrivningsklarPasient"
     dialog = parse_message(sample("sarepta/dialogmelding-1.1/Helsefaglig_dialog.xml"))
     assert dialog.body["theme_code"] == "6" and dialog.body["attachments"] == "1"
     assert dialog.conversation_id == "d14ea2f3-d796-4d7b-8271-a4480d2b4035"
-    referral = parse_message(sample("sarepta/henvisning-2.0/Henvisning_ny_tilstand_v2-0_Kansellering.xml"))
+    referral = parse_message(
+        sample("sarepta/henvisning-2.0/Henvisning_ny_tilstand_v2-0_Kansellering.xml")
+    )
     assert referral.action is Action.CANCEL
     assert referral.document_id == "cf4efb50-3198-11e8-b566-0800200c9a66"
     assert referral.priority == "N"
