@@ -103,7 +103,12 @@ def _time(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=OSLO)
+    return to_millis(parsed if parsed.tzinfo else parsed.replace(tzinfo=OSLO))
+
+
+def to_millis(moment: datetime) -> datetime:
+    """``moment`` cut to whole milliseconds, the precision of ``timestamp-millis``."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _pick(body: dict[str, str], *keys: str) -> dict[str, str | None]:
@@ -200,7 +205,7 @@ def _welfare(msg: ParsedMessage) -> dict[str, Any]:
 
 def opaque(msg: ParsedMessage) -> dict[str, Any]:
     return {
-        "root_element": msg.body.get("root_element"),
+        "root_element": msg.body.get("document"),
         "description": msg.body.get("description"),
     }
 

@@ -27,7 +27,8 @@ absent keys become null):
   ``error_texts`` (``"code: description: detail"`` per error, joined by `` | ``),
   ``original_msg_type``, ``original_issue_date``, ``original_msg_id``
 
-A date-time without an offset (``GenDate`` usually has none) is Norwegian local time.
+A date-time without an offset (``GenDate`` usually has none) is Norwegian local time; times are
+cut to whole milliseconds (``timestamp-millis``), so a decoded event equals the mapped one.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from schemas._canonical_payloads import (
     WELFARE_ALARM,
     builder,
     opaque,
+    to_millis,
 )
 from schemas.model import ParsedMessage, Party, Patient, Person
 
@@ -161,8 +163,8 @@ def to_canonical(
         "standard_version": msg.standard_version,
         "root_namespace": msg.root_namespace,
         "header_family": msg.family.name,
-        "generated_at": generated,
-        "received_at": received_at,
+        "generated_at": to_millis(generated),
+        "received_at": to_millis(received_at),
         "sender": _party(msg.sender),
         "receiver": _party(msg.receiver),
         "copy_receivers": [_party(p) for p in msg.copy_receivers],
