@@ -39,7 +39,7 @@ class PatientContext:
     gp_her_id: str | None = None
     municipality_code: str | None = None
     relationships: tuple[Relationship, ...] = ()
-    proxy_keys: tuple[str, ...] = ()  # pseudonymous keys of relatives with proxy rights
+    proxies: tuple[str, ...] = ()  # national ids of relatives with proxy rights (personal data)
     core_journal_opt_out: bool = False
 
 
@@ -104,14 +104,15 @@ def build_view(
         update(residence.national_id, municipality_code=residence.municipality_code)
     for rel in relationships:
         if rel.active_on(today):
-            current = ctx(rel.national_id).relationships
-            update(rel.national_id,
-                   relationships=(*current, Relationship(rel.her_id, rel.kind, rel.reason)))
+            rels = ctx(rel.national_id).relationships
+            update(
+                rel.national_id,
+                relationships=(*rels, Relationship(rel.her_id, rel.kind, rel.reason)),
+            )
     for proxy in proxies:
         if proxy.active_on(today):
-            current_keys = ctx(proxy.national_id).proxy_keys
-            update(proxy.national_id,
-                   proxy_keys=(*current_keys, patient_key(proxy.proxy_national_id)))
+            current = ctx(proxy.national_id).proxies
+            update(proxy.national_id, proxies=(*current, proxy.proxy_national_id))
     for opt_out in opt_outs:
         update(opt_out.national_id, core_journal_opt_out=True)
     for context in contexts.values():

@@ -40,8 +40,13 @@ def _birth(rng: random.Random, as_of: date) -> date:
     return date(as_of.year - age, 1, 1) + timedelta(days=rng.randint(0, 364))
 
 
-def make_people(rng: random.Random, munis: Sequence[Municipality],
-                parties: Sequence[CommunicationParty], n: int, as_of: date) -> People:
+def make_people(
+    rng: random.Random,
+    munis: Sequence[Municipality],
+    parties: Sequence[CommunicationParty],
+    n: int,
+    as_of: date,
+) -> People:
     """``n`` patients spread over ``munis`` (big municipalities weigh more), with registries."""
     by: dict[tuple[str | None, PartyKind], list[CommunicationParty]] = {}
     for p in parties:
@@ -77,8 +82,11 @@ def make_people(rng: random.Random, munis: Sequence[Municipality],
         if i < len(munis) or (age >= 75 and rng.random() < 0.45) or rng.random() < 0.05:
             if age >= 85 and i >= len(munis) and rng.random() < 0.35:
                 home = rng.choice(by[(m.number, PartyKind.NURSING_HOME)])
-                care.append(CareRelationship(nid, home.her_id, "nursing_home", since, None,
-                                             "long_term_stay"))
+                care.append(
+                    CareRelationship(
+                        nid, home.her_id, "nursing_home", since, None, "long_term_stay"
+                    )
+                )
             else:
                 unit = rng.choice(by[(m.number, PartyKind.HOME_CARE)])
                 meds = i < len(munis) or rng.random() < 0.6
@@ -86,20 +94,37 @@ def make_people(rng: random.Random, munis: Sequence[Municipality],
                 care.append(CareRelationship(nid, unit.her_id, "home_care", since, None, reason))
         if age >= 75 and rng.random() < 0.1:  # a finished short stay: ended, must not count
             home = rng.choice(by[(m.number, PartyKind.NURSING_HOME)])
-            care.append(CareRelationship(nid, home.her_id, "nursing_home",
-                                         since - timedelta(days=60), since - timedelta(days=30),
-                                         "short_term_stay"))
+            care.append(
+                CareRelationship(
+                    nid,
+                    home.her_id,
+                    "nursing_home",
+                    since - timedelta(days=60),
+                    since - timedelta(days=30),
+                    "short_term_stay",
+                )
+            )
         if i < len(munis) or (age >= 80 and rng.random() < 0.4) or (age < 16):
             for _ in range(1 if rng.random() < 0.6 else 2):
                 rel_female = rng.random() < 0.5
-                rel_birth = (date(birth.year - 30, 6, 1) if age < 16
-                             else date(min(birth.year + 28, as_of.year - 20), 3, 1))
+                rel_birth = (
+                    date(birth.year - 30, 6, 1)
+                    if age < 16
+                    else date(min(birth.year + 28, as_of.year - 20), 3, 1)
+                )
                 rel_birth += timedelta(days=rng.randint(0, 300))
                 proxy = tenor_national_id(rng, rel_birth, rel_female, taken)
-                proxies.append(ProxyRight(nid, proxy, "parent" if age < 16 else "child",
-                                          as_of - timedelta(days=rng.randint(10, 900))))
+                proxies.append(
+                    ProxyRight(
+                        nid,
+                        proxy,
+                        "parent" if age < 16 else "child",
+                        as_of - timedelta(days=rng.randint(10, 900)),
+                    )
+                )
         # Every 40th patient, and the second one of the world, opted out of the core journal.
         if i % 40 == 1:
             opt_outs.append(CoreJournalOptOut(nid))
-    return People(tuple(patients), tuple(gps), tuple(care), tuple(residences), tuple(proxies),
-                  tuple(opt_outs))
+    return People(
+        tuple(patients), tuple(gps), tuple(care), tuple(residences), tuple(proxies), tuple(opt_outs)
+    )

@@ -35,8 +35,9 @@ __all__ = ["AS_OF", "SCALES", "build_world", "load_municipalities"]
 
 AS_OF = date(2024, 6, 3)
 SMALL = ("0301", "4601", "5001", "3428", "5501")  # Oslo, Bergen, Trondheim, Alvdal, Tromsø
-SCALES: MappingProxyType[str, int] = MappingProxyType({"small": 200, "region": 5_000,
-                                                       "national": 100_000})
+SCALES: MappingProxyType[str, int] = MappingProxyType(
+    {"small": 200, "region": 5_000, "national": 100_000}
+)
 _BIG = frozenset({
     "0301", "4601", "5001", "1103", "3201", "4204", "3301", "3203", "3205", "3107", "1108",
     "5501", "3105", "4003", "1508", "1804", "3909", "3905", "3907", "3207",
@@ -68,9 +69,17 @@ def load_municipalities() -> tuple[Municipality, ...]:
     )
 
 
-def _party(her: int, name: str, kind: PartyKind, level: CareLevel, knr: str | None,
-           parent: int | None, *, hpr: str | None = None,
-           accepts: MappingProxyType[str, tuple[str, ...]] | None = None) -> CommunicationParty:
+def _party(
+    her: int,
+    name: str,
+    kind: PartyKind,
+    level: CareLevel,
+    knr: str | None,
+    parent: int | None,
+    *,
+    hpr: str | None = None,
+    accepts: MappingProxyType[str, tuple[str, ...]] | None = None,
+) -> CommunicationParty:
     person = kind is PartyKind.GP
     return CommunicationParty(
         her_id=str(her), name=name, kind=kind, care_level=level, municipality_code=knr,
@@ -96,37 +105,54 @@ def _municipal_parties(rng: random.Random, m: Municipality) -> list[Communicatio
     ]  # fmt: skip
     zones = rng.sample(_names.ZONES, rng.randint(4, 8) if big else rng.randint(1, 2))
     for i, zone in enumerate(zones):
-        out.append(_party(base + 10 + i, f"Hjemmesykepleien sone {zone}", mun.HOME_CARE, lvl,
-                          m.number, base))
+        out.append(
+            _party(
+                base + 10 + i, f"Hjemmesykepleien sone {zone}", mun.HOME_CARE, lvl, m.number, base
+            )
+        )
     homes = rng.sample(_names.NURSING_HOMES, rng.randint(4, 10) if big else rng.randint(1, 2))
     for i, home in enumerate(homes):
-        out.append(_party(base + 30 + i, f"{home} sykehjem", mun.NURSING_HOME, lvl, m.number,
-                          base))
+        out.append(_party(base + 30 + i, f"{home} sykehjem", mun.NURSING_HOME, lvl, m.number, base))
     n_offices = rng.randint(10, 40) if big else rng.randint(1, 3)
     prefixes = list(_names.OFFICE_PREFIXES)
     for i in range(n_offices):
         office = base + 100 + 20 * i
-        name = (f"{m.name} legesenter" if i == 0
-                else f"{prefixes[i % len(prefixes)]} legekontor {m.name}"
-                + ("" if i < len(prefixes) else f" {i // len(prefixes) + 1}"))
+        name = (
+            f"{m.name} legesenter"
+            if i == 0
+            else f"{prefixes[i % len(prefixes)]} legekontor {m.name}"
+            + ("" if i < len(prefixes) else f" {i // len(prefixes) + 1}")
+        )
         out.append(_party(office, name, mun.GP_OFFICE, CareLevel.GP, m.number, None))
         for j in range(1, rng.randint(2, 6) + 1):
             female = rng.random() < 0.5
             given = rng.choice(_names.FEMALE if female else _names.MALE)
             gp_name = f"{given} {rng.choice(_names.FAMILY)}"
-            out.append(_party(office + j, gp_name, mun.GP, CareLevel.GP, m.number, office,
-                              hpr=str(3_000_000 + office + j - 1_000_000)))
+            out.append(
+                _party(
+                    office + j,
+                    gp_name,
+                    mun.GP,
+                    CareLevel.GP,
+                    m.number,
+                    office,
+                    hpr=str(3_000_000 + office + j - 1_000_000),
+                )
+            )
     return out
 
 
 def _hospital_parties(trust_ids: list[int]) -> list[CommunicationParty]:
     out: list[CommunicationParty] = []
-    kinds = {"dept": PartyKind.HOSPITAL_DEPARTMENT, "plo": PartyKind.HOSPITAL_DEPARTMENT,
-             "lab": PartyKind.LAB, "radiology": PartyKind.RADIOLOGY}
+    kinds = {
+        "dept": PartyKind.HOSPITAL_DEPARTMENT,
+        "plo": PartyKind.HOSPITAL_DEPARTMENT,
+        "lab": PartyKind.LAB,
+        "radiology": PartyKind.RADIOLOGY,
+    }
     for t in trust_ids:
         base = 100_000 + t * 1000
-        out.append(_party(base, TRUSTS[t][0], PartyKind.HOSPITAL, CareLevel.SPECIALIST, None,
-                          None))
+        out.append(_party(base, TRUSTS[t][0], PartyKind.HOSPITAL, CareLevel.SPECIALIST, None, None))
         for d, (name, kind) in enumerate(DEPARTMENTS, start=1):
             out.append(_party(base + d, name, kinds[kind], CareLevel.SPECIALIST, None, base))
     return out
@@ -137,17 +163,20 @@ def _national_parties() -> tuple[list[CommunicationParty], list[NationalService]
     for her, name, kind, suffix, types in _NATIONAL:
         k = PartyKind(kind)
         level = CareLevel.CITIZEN if k is PartyKind.CITIZEN_PORTAL else CareLevel.NATIONAL
-        accepts = MappingProxyType({t: ("1.0", "1.1", "1.2", "1.3", "1.4", "2013-10-01")
-                                    for t in sorted(types)})
+        accepts = MappingProxyType(
+            {t: ("1.0", "1.1", "1.2", "1.3", "1.4", "2013-10-01") for t in sorted(types)}
+        )
         parties.append(_party(int(her), name, k, level, None, None, accepts=accepts))
         services.append(NationalService(her, name, suffix, types))
-    parties.append(_party(int(TEST_HER), "***Testtjeneste***", PartyKind.TEST,
-                          CareLevel.NATIONAL, None, None))
+    parties.append(
+        _party(int(TEST_HER), "***Testtjeneste***", PartyKind.TEST, CareLevel.NATIONAL, None, None)
+    )
     return parties, services
 
 
-def build_world(seed: int = 1, scale: str = "small", n_patients: int | None = None,
-                as_of: date = AS_OF) -> SyntheticWorld:
+def build_world(
+    seed: int = 1, scale: str = "small", n_patients: int | None = None, as_of: date = AS_OF
+) -> SyntheticWorld:
     """A deterministic synthetic world: same arguments → equal world.
 
     ``scale``: ``small`` (five municipalities, for tests), ``region`` (Trøndelag), ``national``
@@ -177,4 +206,3 @@ def build_world(seed: int = 1, scale: str = "small", n_patients: int | None = No
         residences=people.residences, proxy_rights=people.proxy_rights,
         core_journal_opt_outs=people.opt_outs, test_party_her_id=TEST_HER,
     )  # fmt: skip
-

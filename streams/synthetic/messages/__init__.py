@@ -93,6 +93,12 @@ def addressee(world: SyntheticWorld, her_id: str) -> Addressee:
     parent = world.party(p.parent_her_id)
     if p.kind is PartyKind.GP:
         given, _, family = p.name.partition(" ")
-        return Addressee(parent.name, parent.her_id, person_given=given, person_family=family,
-                         person_her=p.her_id, person_hpr=p.hpr)
+        return Addressee(
+            parent.name,
+            parent.her_id,
+            person_given=given,
+            person_family=family,
+            person_her=p.her_id,
+            person_hpr=p.hpr,
+        )
     return Addressee(parent.name, parent.her_id, unit_name=p.name, unit_her=p.her_id)

@@ -10,8 +10,9 @@ __all__ = ["FILL", "finish"]
 FILL = "\x00FILL\x00"  # where extra content goes; never left in the output
 
 
-def finish(doc: str, rng: random.Random, target_size: int | None,
-           chunk: Callable[[random.Random], str]) -> bytes:
+def finish(
+    doc: str, rng: random.Random, target_size: int | None, chunk: Callable[[random.Random], str]
+) -> bytes:
     """Replace :data:`FILL` with chunks until the UTF-8 size reaches ``target_size``."""
     if target_size is None or FILL not in doc:
         return doc.replace(FILL, "").encode("utf-8")

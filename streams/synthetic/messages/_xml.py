@@ -74,24 +74,33 @@ class Envelope:
 
 def _ident(her: str, indent: str, person: bool = False) -> str:
     s = _PERSON_S if person else _ORG_S
-    return (f"{indent}<Ident>\n{indent}\t<Id>{her}</Id>\n"
-            f'{indent}\t<TypeId V="HER" DN="HER-id" S="{s}"/>\n{indent}</Ident>\n')
+    return (
+        f"{indent}<Ident>\n{indent}\t<Id>{her}</Id>\n"
+        f'{indent}\t<TypeId V="HER" DN="HER-id" S="{s}"/>\n{indent}</Ident>\n'
+    )
 
 
 def _organisation(a: Addressee, tag: str) -> str:
-    out = [f"\t\t<{tag}>\n\t\t\t<Organisation>\n",
-           f"\t\t\t\t<OrganisationName>{esc(a.org_name)}</OrganisationName>\n",
-           _ident(a.org_her, "\t\t\t\t")]
+    out = [
+        f"\t\t<{tag}>\n\t\t\t<Organisation>\n",
+        f"\t\t\t\t<OrganisationName>{esc(a.org_name)}</OrganisationName>\n",
+        _ident(a.org_her, "\t\t\t\t"),
+    ]
     if a.unit_her is not None:
-        out += ["\t\t\t\t<Organisation>\n",
-                f"\t\t\t\t\t<OrganisationName>{esc(a.unit_name or '')}</OrganisationName>\n",
-                _ident(a.unit_her, "\t\t\t\t\t"), "\t\t\t\t</Organisation>\n"]
+        out += [
+            "\t\t\t\t<Organisation>\n",
+            f"\t\t\t\t\t<OrganisationName>{esc(a.unit_name or '')}</OrganisationName>\n",
+            _ident(a.unit_her, "\t\t\t\t\t"),
+            "\t\t\t\t</Organisation>\n",
+        ]
     if a.person_her is not None:
-        out += ["\t\t\t\t<HealthcareProfessional>\n",
-                f"\t\t\t\t\t<FamilyName>{esc(a.person_family or '')}</FamilyName>\n",
-                f"\t\t\t\t\t<GivenName>{esc(a.person_given or '')}</GivenName>\n",
-                _ident(a.person_her, "\t\t\t\t\t", person=True),
-                "\t\t\t\t</HealthcareProfessional>\n"]
+        out += [
+            "\t\t\t\t<HealthcareProfessional>\n",
+            f"\t\t\t\t\t<FamilyName>{esc(a.person_family or '')}</FamilyName>\n",
+            f"\t\t\t\t\t<GivenName>{esc(a.person_given or '')}</GivenName>\n",
+            _ident(a.person_her, "\t\t\t\t\t", person=True),
+            "\t\t\t\t</HealthcareProfessional>\n",
+        ]
     out.append(f"\t\t\t</Organisation>\n\t\t</{tag}>\n")
     return "".join(out)
 
@@ -116,8 +125,14 @@ def _patient(p: SyntheticPatient) -> str:
     )
 
 
-def msghead(env: Envelope, type_v: str, type_dn: str, content: str,
-            issue_date: datetime | None = None, type_s: str | None = None) -> str:
+def msghead(
+    env: Envelope,
+    type_v: str,
+    type_dn: str,
+    content: str,
+    issue_date: datetime | None = None,
+    type_s: str | None = None,
+) -> str:
     """A MsgHead v1.2 document (text) around one XML ``content`` element (already serialised)."""
     oid = "" if type_s is None else f' S="{type_s}"'
     head = [
@@ -133,22 +148,29 @@ def msghead(env: Envelope, type_v: str, type_dn: str, content: str,
     if env.test:
         head.append('\t\t<ProcessingStatus V="D" DN="Debugging"/>\n')
     if env.conversation_id is not None:
-        head.append("\t\t<ConversationRef>\n"
-                    f"\t\t\t<RefToParent>{env.parent_id or env.conversation_id}</RefToParent>\n"
-                    f"\t\t\t<RefToConversation>{env.conversation_id}</RefToConversation>\n"
-                    "\t\t</ConversationRef>\n")
+        head.append(
+            "\t\t<ConversationRef>\n"
+            f"\t\t\t<RefToParent>{env.parent_id or env.conversation_id}</RefToParent>\n"
+            f"\t\t\t<RefToConversation>{env.conversation_id}</RefToConversation>\n"
+            "\t\t</ConversationRef>\n"
+        )
     head.append(_organisation(env.sender, "Sender"))
     head.append(_organisation(env.receiver, "Receiver"))
     for copy in env.copy_receivers:
         org = _organisation(copy, "OtherReceiver").replace(
             "<OtherReceiver>\n",
-            '<OtherReceiver>\n\t\t\t<RoleReceiver V="COP" DN="Kopimottaker"/>\n', 1)
+            '<OtherReceiver>\n\t\t\t<RoleReceiver V="COP" DN="Kopimottaker"/>\n',
+            1,
+        )
         head.append(org)
     if env.patient is not None:
         head.append(_patient(env.patient))
     issued = ts(issue_date or env.gen_date)
-    head += ["\t</MsgInfo>\n\t<Document>\n\t\t<RefDoc>\n",
-             f'\t\t\t<IssueDate V="{issued}"/>\n',
-             '\t\t\t<MsgType V="XML" DN="XML-instans"/>\n\t\t\t<Content>\n',
-             content, "\t\t\t</Content>\n\t\t</RefDoc>\n\t</Document>\n</MsgHead>\n"]
+    head += [
+        "\t</MsgInfo>\n\t<Document>\n\t\t<RefDoc>\n",
+        f'\t\t\t<IssueDate V="{issued}"/>\n',
+        '\t\t\t<MsgType V="XML" DN="XML-instans"/>\n\t\t\t<Content>\n',
+        content,
+        "\t\t\t</Content>\n\t\t</RefDoc>\n\t</Document>\n</MsgHead>\n",
+    ]
     return "".join(head)

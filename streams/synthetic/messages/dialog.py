@@ -17,9 +17,11 @@ _S7322, _S9034, _S9069, _S9152 = (f"2.16.578.1.12.4.1.1.{n}" for n in (7322, 903
 
 
 def _root(ns: str, xsd: str, body: str) -> str:
-    return (f'\t\t\t\t<Dialogmelding xmlns="{ns}" xmlns:fk1="{_FK1}"'
-            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-            f' xsi:schemaLocation="{ns} {xsd}">\n{body}\t\t\t\t</Dialogmelding>\n')
+    return (
+        f'\t\t\t\t<Dialogmelding xmlns="{ns}" xmlns:fk1="{_FK1}"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        f' xsi:schemaLocation="{ns} {xsd}">\n{body}\t\t\t\t</Dialogmelding>\n'
+    )
 
 
 def _role(who: Addressee, role_v: str, role_dn: str, prof_v: str, prof_dn: str, hpr: str) -> str:
@@ -43,85 +45,121 @@ def _author(env: Envelope, rng: random.Random) -> str:
     who = env.sender
     if who.person_hpr is not None:  # a GP writes
         return _role(who, "6", "Fastlege", "LE", "Lege", who.person_hpr)
-    return _role(who, "9", "Primærkontakt", "SP", "Sykepleier", str(rng.randint(1_000_000,
-                                                                                  2_999_999)))
+    return _role(
+        who, "9", "Primærkontakt", "SP", "Sykepleier", str(rng.randint(1_000_000, 2_999_999))
+    )
 
 
 def _text_chunk(rng: random.Random) -> str:
     return " " + sentences(rng, 3)
 
 
-def dialog_question(env: Envelope, rng: random.Random, *, version: str = "1.1",
-                    target_size: int | None = None) -> bytes:
+def dialog_question(
+    env: Envelope, rng: random.Random, *, version: str = "1.1", target_size: int | None = None
+) -> bytes:
     """A question: ``DIALOG_HELSEFAGLIG`` (1.1) or ``DIALOG_FORESPORSEL`` (1.0)."""
     question = esc(sentences(rng, 2)) + FILL
     if version == "1.0":
-        body = ("\t\t\t\t\t<Foresporsel>\n"
-                f"\t\t\t\t\t\t{cv('TypeForesp', '99', 'Annen henvendelse', _S9152)}\n"
-                f"\t\t\t\t\t\t<Sporsmal>{question}</Sporsmal>\n"
-                f"{_author(env, rng)}\t\t\t\t\t</Foresporsel>\n")
-        doc = msghead(env, "DIALOG_FORESPORSEL", "Forespørsel", _root(NS_10, "dialogmelding.xsd",
-                                                                      body))
+        body = (
+            "\t\t\t\t\t<Foresporsel>\n"
+            f"\t\t\t\t\t\t{cv('TypeForesp', '99', 'Annen henvendelse', _S9152)}\n"
+            f"\t\t\t\t\t\t<Sporsmal>{question}</Sporsmal>\n"
+            f"{_author(env, rng)}\t\t\t\t\t</Foresporsel>\n"
+        )
+        doc = msghead(
+            env, "DIALOG_FORESPORSEL", "Forespørsel", _root(NS_10, "dialogmelding.xsd", body)
+        )
     else:
-        body = ("\t\t\t\t\t<Notat>\n"
-                f"\t\t\t\t\t\t{cv('TemaKodet', '6', 'Henvendelse om pasient', _S7322)}\n"
-                "\t\t\t\t\t\t<Tema>Spørsmål om pasient</Tema>\n"
-                f"\t\t\t\t\t\t<TekstNotatInnhold>{question}</TekstNotatInnhold>\n"
-                f"{_author(env, rng)}\t\t\t\t\t</Notat>\n")
-        doc = msghead(env, "DIALOG_HELSEFAGLIG", "Helsefaglig dialog",
-                      _root(NS_11, "dialogmelding-v1.1.xsd", body))
+        body = (
+            "\t\t\t\t\t<Notat>\n"
+            f"\t\t\t\t\t\t{cv('TemaKodet', '6', 'Henvendelse om pasient', _S7322)}\n"
+            "\t\t\t\t\t\t<Tema>Spørsmål om pasient</Tema>\n"
+            f"\t\t\t\t\t\t<TekstNotatInnhold>{question}</TekstNotatInnhold>\n"
+            f"{_author(env, rng)}\t\t\t\t\t</Notat>\n"
+        )
+        doc = msghead(
+            env,
+            "DIALOG_HELSEFAGLIG",
+            "Helsefaglig dialog",
+            _root(NS_11, "dialogmelding-v1.1.xsd", body),
+        )
     return finish(doc, rng, target_size, _text_chunk)
 
 
 def _notat(env: Envelope, rng: random.Random, tema: str, tema_text: str, text: str) -> str:
-    return ("\t\t\t\t\t<Notat>\n"
-            f"\t\t\t\t\t\t{tema}\n"
-            f"\t\t\t\t\t\t<Tema>{esc(tema_text)}</Tema>\n"
-            f"\t\t\t\t\t\t<TekstNotatInnhold>{text}</TekstNotatInnhold>\n"
-            f"{_author(env, rng)}\t\t\t\t\t</Notat>\n")
+    return (
+        "\t\t\t\t\t<Notat>\n"
+        f"\t\t\t\t\t\t{tema}\n"
+        f"\t\t\t\t\t\t<Tema>{esc(tema_text)}</Tema>\n"
+        f"\t\t\t\t\t\t<TekstNotatInnhold>{text}</TekstNotatInnhold>\n"
+        f"{_author(env, rng)}\t\t\t\t\t</Notat>\n"
+    )
 
 
-def dialog_answer(env: Envelope, rng: random.Random, *, version: str = "1.1",
-                  target_size: int | None = None) -> bytes:
+def dialog_answer(
+    env: Envelope, rng: random.Random, *, version: str = "1.1", target_size: int | None = None
+) -> bytes:
     """The answer to a question; ``env`` must carry the ConversationRef of the question."""
     if env.conversation_id is None:
         raise ValueError("an answer needs the conversation it answers")
     text = esc(sentences(rng, 2)) + FILL
     if version == "1.0":
-        body = _notat(env, rng, cv("TemaKodet", "5", "Svar på forespørsel", _S9069),
-                      "Svar på forespørsel", text).replace("\t\t\t\t\t\t<Tema>Svar på forespørsel"
-                                                           "</Tema>\n", "")
-        doc = msghead(env, "DIALOG_SVAR", "Svar på forespørsel",
-                      _root(NS_10, "dialogmelding.xsd", body))
+        body = _notat(
+            env,
+            rng,
+            cv("TemaKodet", "5", "Svar på forespørsel", _S9069),
+            "Svar på forespørsel",
+            text,
+        ).replace("\t\t\t\t\t\t<Tema>Svar på forespørsel</Tema>\n", "")
+        doc = msghead(
+            env, "DIALOG_SVAR", "Svar på forespørsel", _root(NS_10, "dialogmelding.xsd", body)
+        )
     else:
-        body = _notat(env, rng, cv("TemaKodet", "6", "Henvendelse om pasient", _S7322),
-                      "Svar på spørsmål om pasient", text)
-        doc = msghead(env, "DIALOG_HELSEFAGLIG", "Helsefaglig dialog",
-                      _root(NS_11, "dialogmelding-v1.1.xsd", body))
+        body = _notat(
+            env,
+            rng,
+            cv("TemaKodet", "6", "Henvendelse om pasient", _S7322),
+            "Svar på spørsmål om pasient",
+            text,
+        )
+        doc = msghead(
+            env,
+            "DIALOG_HELSEFAGLIG",
+            "Helsefaglig dialog",
+            _root(NS_11, "dialogmelding-v1.1.xsd", body),
+        )
     return finish(doc, rng, target_size, _text_chunk)
 
 
-def discharge_feedback(env: Envelope, rng: random.Random, *,
-                       target_size: int | None = None) -> bytes:
+def discharge_feedback(
+    env: Envelope, rng: random.Random, *, target_size: int | None = None
+) -> bytes:
     """The municipality's answer to ``LOG_UTSKRIVNINGSKLAR`` (tema 7322:7), in 1.1."""
     if env.conversation_id is None:
         raise ValueError("feedback needs the conversation of the ready-for-discharge message")
     tema = cv("TemaKodet", "7", "Tilbakemelding på mottak av utskrivningsklar pasient", _S7322)
     text = "Kommunen kan ta imot pasienten. Tilbud om korttidsopphold fra i morgen." + FILL
     body = _notat(env, rng, tema, "Mottak av utskrivningsklar pasient", text)
-    doc = msghead(env, "DIALOG_HELSEFAGLIG", "Helsefaglig dialog",
-                  _root(NS_11, "dialogmelding-v1.1.xsd", body))
+    doc = msghead(
+        env,
+        "DIALOG_HELSEFAGLIG",
+        "Helsefaglig dialog",
+        _root(NS_11, "dialogmelding-v1.1.xsd", body),
+    )
     return finish(doc, rng, target_size, _text_chunk)
 
 
 def citizen_message(env: Envelope, rng: random.Random, *, target_size: int | None = None) -> bytes:
     """A citizen's message to home care through helsenorge (``DIALOG_INNBYGGER_EKONTAKT``)."""
     text = esc("Hei! Kan besøket på torsdag flyttes til etter klokken 12? Hilsen pasienten.")
-    body = ("\t\t\t\t\t<Notat>\n"
-            f"\t\t\t\t\t\t{cv('TemaKodet', '6', 'Henvendelse om pasient', _S7322)}\n"
-            "\t\t\t\t\t\t<Tema>Melding fra innbygger</Tema>\n"
-            f"\t\t\t\t\t\t<TekstNotatInnhold>{text}{FILL}</TekstNotatInnhold>\n"
-            "\t\t\t\t\t</Notat>\n")
-    doc = msghead(env, "DIALOG_INNBYGGER_EKONTAKT", "eKontakt",
-                  _root(NS_11, "dialogmelding-v1.1.xsd", body))
+    body = (
+        "\t\t\t\t\t<Notat>\n"
+        f"\t\t\t\t\t\t{cv('TemaKodet', '6', 'Henvendelse om pasient', _S7322)}\n"
+        "\t\t\t\t\t\t<Tema>Melding fra innbygger</Tema>\n"
+        f"\t\t\t\t\t\t<TekstNotatInnhold>{text}{FILL}</TekstNotatInnhold>\n"
+        "\t\t\t\t\t</Notat>\n"
+    )
+    doc = msghead(
+        env, "DIALOG_INNBYGGER_EKONTAKT", "eKontakt", _root(NS_11, "dialogmelding-v1.1.xsd", body)
+    )
     return finish(doc, rng, target_size, _text_chunk)

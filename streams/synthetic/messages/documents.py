@@ -34,8 +34,14 @@ def _reason(rng: random.Random) -> str:
             f"{_I}</ReasonAsText>\n")  # fmt: skip
 
 
-def henvisning(env: Envelope, rng: random.Random, *, document_id: str, action: str = "N",
-               target_size: int | None = None) -> bytes:
+def henvisning(
+    env: Envelope,
+    rng: random.Random,
+    *,
+    document_id: str,
+    action: str = "N",
+    target_size: int | None = None,
+) -> bytes:
     """A referral GP → hospital (``HENVISNING_NYTILSTAND``); ``document_id`` is what a change or
     cancel refers to."""
     code, name = rng.choice(DIAGNOSES_ICPC2)
@@ -73,31 +79,43 @@ def henvisning(env: Envelope, rng: random.Random, *, document_id: str, action: s
         f"{_I}\t{cv('Priority', 'N', 'Elektiv/Ordinær (elektiv)')}\n{_I}</ReqServ>\n"
         "\t\t\t\t</Henvisning>\n"
     )  # fmt: skip
-    return finish(msghead(env, "HENVISNING_NYTILSTAND", "Henvisning ny tilstand", body), rng,
-                  target_size, _reason)
+    return finish(
+        msghead(env, "HENVISNING_NYTILSTAND", "Henvisning ny tilstand", body),
+        rng,
+        target_size,
+        _reason,
+    )
 
 
 def _message_head(env: Envelope, type_v: str, type_dn: str, ns: str, mig: str, xsd: str) -> str:
     test = '\t<Status V="TEST" DN="Melding til testformål"/>\n' if env.test else ""
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<Message xmlns="{ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-            f' xsi:schemaLocation="{ns} {xsd}">\n'
-            f"\t{cv('Type', type_v, type_dn)}\n\t<MIGversion>{mig}</MIGversion>\n"
-            f'\t<GenDate V="{ts(env.gen_date)}"/>\n\t<MsgId>{esc(env.msg_id)}</MsgId>\n{test}')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Message xmlns="{ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        f' xsi:schemaLocation="{ns} {xsd}">\n'
+        f"\t{cv('Type', type_v, type_dn)}\n\t<MIGversion>{mig}</MIGversion>\n"
+        f'\t<GenDate V="{ts(env.gen_date)}"/>\n\t<MsgId>{esc(env.msg_id)}</MsgId>\n{test}'
+    )
 
 
 def _inst(a: Addressee, indent: str) -> str:
-    out = [f"{indent}<HCP>\n{indent}\t<Inst>\n{indent}\t\t<Name>{esc(a.org_name)}</Name>\n",
-           f"{indent}\t\t<Id>{a.org_her}</Id>\n{indent}\t\t<TypeId V=\"HER\" DN=\"HER-id\"/>\n"]
+    out = [
+        f"{indent}<HCP>\n{indent}\t<Inst>\n{indent}\t\t<Name>{esc(a.org_name)}</Name>\n",
+        f'{indent}\t\t<Id>{a.org_her}</Id>\n{indent}\t\t<TypeId V="HER" DN="HER-id"/>\n',
+    ]
     if a.unit_her is not None:
-        out.append(f"{indent}\t\t<Dept>\n{indent}\t\t\t<Name>{esc(a.unit_name or '')}</Name>\n"
-                   f"{indent}\t\t\t<Id>{a.unit_her}</Id>\n"
-                   f'{indent}\t\t\t<TypeId V="HER" DN="HER-id"/>\n{indent}\t\t</Dept>\n')
+        out.append(
+            f"{indent}\t\t<Dept>\n{indent}\t\t\t<Name>{esc(a.unit_name or '')}</Name>\n"
+            f"{indent}\t\t\t<Id>{a.unit_her}</Id>\n"
+            f'{indent}\t\t\t<TypeId V="HER" DN="HER-id"/>\n{indent}\t\t</Dept>\n'
+        )
     if a.person_her is not None:
         name = f"{a.person_given or ''} {a.person_family or ''}".strip()
-        out.append(f"{indent}\t\t<HCPerson>\n{indent}\t\t\t<Name>{esc(name)}</Name>\n"
-                   f"{indent}\t\t\t<Id>{a.person_her}</Id>\n"
-                   f'{indent}\t\t\t<TypeId V="HER" DN="HER-id"/>\n{indent}\t\t</HCPerson>\n')
+        out.append(
+            f"{indent}\t\t<HCPerson>\n{indent}\t\t\t<Name>{esc(name)}</Name>\n"
+            f"{indent}\t\t\t<Id>{a.person_her}</Id>\n"
+            f'{indent}\t\t\t<TypeId V="HER" DN="HER-id"/>\n{indent}\t\t</HCPerson>\n'
+        )
     out.append(f"{indent}\t</Inst>\n{indent}</HCP>\n")
     return "".join(out)
 
@@ -109,21 +127,34 @@ def _patient(env: Envelope, indent: str, with_demographics: bool) -> str:
     demo = ""
     if with_demographics:
         sex = "Kvinne" if p.sex == "2" else "Mann"
-        demo = (f'{indent}\t<Sex V="{p.sex}" DN="{sex}"/>\n'
-                f'{indent}\t<DateOfBirth V="{p.birth_date.isoformat()}"/>\n')
-    return (f"{demo}{indent}\t<Name>{esc(p.family_name)}, {esc(p.given_name)}</Name>\n"
-            f"{indent}\t<OffId>{p.national_id}</OffId>\n"
-            f'{indent}\t<TypeOffId V="FNR" DN="Fødselsnummer"/>\n')
+        demo = (
+            f'{indent}\t<Sex V="{p.sex}" DN="{sex}"/>\n'
+            f'{indent}\t<DateOfBirth V="{p.birth_date.isoformat()}"/>\n'
+        )
+    return (
+        f"{demo}{indent}\t<Name>{esc(p.family_name)}, {esc(p.given_name)}</Name>\n"
+        f"{indent}\t<OffId>{p.national_id}</OffId>\n"
+        f'{indent}\t<TypeOffId V="FNR" DN="Fødselsnummer"/>\n'
+    )
 
 
 def _comment(rng: random.Random) -> str:
-    return (f"\t\t\t<Comment>\n\t\t\t\t{cv('Heading', 'FO', 'Forløp')}\n"
-            f"\t\t\t\t<TextResultValue>{esc(sentences(rng, 4))}</TextResultValue>\n"
-            "\t\t\t</Comment>\n")
+    return (
+        f"\t\t\t<Comment>\n\t\t\t\t{cv('Heading', 'FO', 'Forløp')}\n"
+        f"\t\t\t\t<TextResultValue>{esc(sentences(rng, 4))}</TextResultValue>\n"
+        "\t\t\t</Comment>\n"
+    )
 
 
-def epikrise(env: Envelope, rng: random.Random, *, document_id: str, action: str = "N",
-             referral_id: str | None = None, target_size: int | None = None) -> bytes:
+def epikrise(
+    env: Envelope,
+    rng: random.Random,
+    *,
+    document_id: str,
+    action: str = "N",
+    referral_id: str | None = None,
+    target_size: int | None = None,
+) -> bytes:
     """A discharge summary hospital → GP (Epikrise 1.2). The ``Requester`` is ``env.receiver``
     (the primary receiver), ``CopyDest`` the copy receivers, ``ServProvider`` the sender."""
     admitted = env.gen_date - timedelta(days=rng.randint(2, 12))
@@ -135,9 +166,11 @@ def epikrise(env: Envelope, rng: random.Random, *, document_id: str, action: str
            "\t\t<MsgDescr>Sykehusepikrise</MsgDescr>\n",
            f"\t\t<ServProvId>{document_id}</ServProvId>\n"]  # fmt: skip
     if referral_id is not None:
-        out.append(f"\t\t<ServReq>\n\t\t\t{cv('ServType', 'N', 'Ny')}\n"
-                   f'\t\t\t<IssueDate V="{ts(admitted - timedelta(days=20))}"/>\n'
-                   f"\t\t\t<Id>{referral_id}</Id>\n\t\t</ServReq>\n")
+        out.append(
+            f"\t\t<ServReq>\n\t\t\t{cv('ServType', 'N', 'Ny')}\n"
+            f'\t\t\t<IssueDate V="{ts(admitted - timedelta(days=20))}"/>\n'
+            f"\t\t\t<Id>{referral_id}</Id>\n\t\t</ServReq>\n"
+        )
     if action != "C":
         code, name = rng.choice(DIAGNOSES_ICD10)
         atc, drug, strength, unit, dose = rng.choice(DRUGS)
@@ -214,9 +247,18 @@ _CATEGORY_DN = {"CLIN": "Medisinsk biokjemi", "MBIO": "Medisinsk mikrobiologi",
                 "CT": "Computertomografi", "UL": "Ultralyd"}  # fmt: skip
 
 
-def svarrapport(env: Envelope, rng: random.Random, *, document_id: str, requisition_id: str,
-                radiology: bool = False, category: str | None = None, observations: int = 8,
-                action: str = "N", target_size: int | None = None) -> bytes:
+def svarrapport(
+    env: Envelope,
+    rng: random.Random,
+    *,
+    document_id: str,
+    requisition_id: str,
+    radiology: bool = False,
+    category: str | None = None,
+    observations: int = 8,
+    action: str = "N",
+    target_size: int | None = None,
+) -> bytes:
     """A lab (``SVAR_LAB``) or radiology (``SVAR_RTG``) result, Svarrapport 1.4.
 
     ``env.receiver`` is the requester (primary receiver), copies become ``CopyDest``.
@@ -224,11 +266,17 @@ def svarrapport(env: Envelope, rng: random.Random, *, document_id: str, requisit
     number of result items (more are added to reach ``target_size``).
     """
     cat = category or ("RTG" if radiology else "CLIN")
-    type_v, type_dn = (("SVAR_RTG", "Svarrapport-Radiologi") if radiology
-                       else ("SVAR_LAB", "Svarrapport-Laboratoriemedisin"))
+    type_v, type_dn = (
+        ("SVAR_RTG", "Svarrapport-Radiologi")
+        if radiology
+        else ("SVAR_LAB", "Svarrapport-Laboratoriemedisin")
+    )
     start = rng.randrange(len(ANALYSES))
-    items = ("".join(_rtg_item(rng) for _ in range(max(1, observations // 4))) if radiology
-             else "".join(_lab_item(rng, start + i) for i in range(observations)))
+    items = (
+        "".join(_rtg_item(rng) for _ in range(max(1, observations // 4)))
+        if radiology
+        else "".join(_lab_item(rng, start + i) for i in range(observations))
+    )
     collected = env.gen_date - timedelta(hours=rng.randint(2, 30))
     subject = ("" if radiology else
                "\t\t\t<AnalysedSubject>\n\t\t\t\t<CollectedSample>\n"

@@ -57,74 +57,139 @@ def _merknad(rng: random.Random) -> str:
     return f"{_I}\t<Merknad>{esc(sentences(rng, 2))}</Merknad>\n"
 
 
-def _event(env: Envelope, rng: random.Random, type_v: str, type_dn: str, event_id: str,
-           source: str, when: datetime, inner: str, target_size: int | None) -> bytes:
-    content = (f'\t\t\t\t<Hendelse xmlns="{EVENT_NS}">\n'
-               f"{_I}<HendelseId>{event_id}</HendelseId>\n"
-               f"{_I}<Tidspunkt>{ts(when)}</Tidspunkt>\n{_I}<Kilde>{esc(source)}</Kilde>\n"
-               f"{inner}\t\t\t\t</Hendelse>\n")
+def _event(
+    env: Envelope,
+    rng: random.Random,
+    type_v: str,
+    type_dn: str,
+    event_id: str,
+    source: str,
+    when: datetime,
+    inner: str,
+    target_size: int | None,
+) -> bytes:
+    content = (
+        f'\t\t\t\t<Hendelse xmlns="{EVENT_NS}">\n'
+        f"{_I}<HendelseId>{event_id}</HendelseId>\n"
+        f"{_I}<Tidspunkt>{ts(when)}</Tidspunkt>\n{_I}<Kilde>{esc(source)}</Kilde>\n"
+        f"{inner}\t\t\t\t</Hendelse>\n"
+    )
     doc = msghead(env, type_v, type_dn, content, type_s=EVENT_TYPE_S)
     return finish(doc, rng, target_size, _merknad)
 
 
-_ALLERGENS = (("J01CE02", "Fenoksymetylpenicillin", "Anafylaktisk reaksjon"),
-              ("N02AA01", "Morfin", "Respirasjonsdepresjon"),
-              ("M01AE01", "Ibuprofen", "Angioødem"), ("J01EE01", "Sulfametoksazol", "Utslett"))
+_ALLERGENS = (
+    ("J01CE02", "Fenoksymetylpenicillin", "Anafylaktisk reaksjon"),
+    ("N02AA01", "Morfin", "Respirasjonsdepresjon"),
+    ("M01AE01", "Ibuprofen", "Angioødem"),
+    ("J01EE01", "Sulfametoksazol", "Utslett"),
+)
 
 
-def critical_info(env: Envelope, rng: random.Random, *, event_id: str,
-                  target_size: int | None = None) -> bytes:
+def critical_info(
+    env: Envelope, rng: random.Random, *, event_id: str, target_size: int | None = None
+) -> bytes:
     """Kjernejournal: new critical information (a severe allergy) for the patient."""
     atc, name, reaction = rng.choice(_ALLERGENS)
-    inner = (f"{_I}<KritiskInformasjon>\n{_I}\t{cv('Type', 'ALLERGI', 'Allergi')}\n"
-             f"{_I}\t{cv('Alvorlighetsgrad', 'HOY', 'Alvorlig')}\n"
-             f"{_I}\t{cv('Agens', atc, name, '2.16.578.1.12.4.1.1.7180')}\n"
-             f"{_I}\t<Reaksjon>{reaction}</Reaksjon>\n{FILL}{_I}</KritiskInformasjon>\n")
-    return _event(env, rng, "SAMFLYT_KJ_KRITISK_INFO", "Endret kritisk informasjon", event_id,
-                  "Kjernejournal", env.gen_date, inner, target_size)
+    inner = (
+        f"{_I}<KritiskInformasjon>\n{_I}\t{cv('Type', 'ALLERGI', 'Allergi')}\n"
+        f"{_I}\t{cv('Alvorlighetsgrad', 'HOY', 'Alvorlig')}\n"
+        f"{_I}\t{cv('Agens', atc, name, '2.16.578.1.12.4.1.1.7180')}\n"
+        f"{_I}\t<Reaksjon>{reaction}</Reaksjon>\n{FILL}{_I}</KritiskInformasjon>\n"
+    )
+    return _event(
+        env,
+        rng,
+        "SAMFLYT_KJ_KRITISK_INFO",
+        "Endret kritisk informasjon",
+        event_id,
+        "Kjernejournal",
+        env.gen_date,
+        inner,
+        target_size,
+    )
 
 
-def medication_change(env: Envelope, rng: random.Random, *, event_id: str,
-                      target_size: int | None = None) -> bytes:
+def medication_change(
+    env: Envelope, rng: random.Random, *, event_id: str, target_size: int | None = None
+) -> bytes:
     """The patient's medication list changed (from e-resept / pasientens legemiddelliste)."""
     atc, name, strength, unit, dose = rng.choice(DRUGS)
     change = rng.choice((("STARTET", "Startet"), ("SEPONERT", "Seponert"), ("ENDRET", "Endret")))
     drug = cv("Legemiddel", atc, f"{name} {strength} {unit}", "2.16.578.1.12.4.1.1.7180")
-    inner = (f"{_I}<Legemiddelendring>\n{_I}\t{cv('Endring', *change)}\n{_I}\t{drug}\n"
-             f"{_I}\t<Dosering>{esc(dose)}</Dosering>\n{FILL}{_I}</Legemiddelendring>\n")
-    return _event(env, rng, "SAMFLYT_KJ_LEGEMIDDELENDRING", "Endret legemiddelliste", event_id,
-                  "Pasientens legemiddelliste", env.gen_date, inner, target_size)
+    inner = (
+        f"{_I}<Legemiddelendring>\n{_I}\t{cv('Endring', *change)}\n{_I}\t{drug}\n"
+        f"{_I}\t<Dosering>{esc(dose)}</Dosering>\n{FILL}{_I}</Legemiddelendring>\n"
+    )
+    return _event(
+        env,
+        rng,
+        "SAMFLYT_KJ_LEGEMIDDELENDRING",
+        "Endret legemiddelliste",
+        event_id,
+        "Pasientens legemiddelliste",
+        env.gen_date,
+        inner,
+        target_size,
+    )
 
 
-def visit(env: Envelope, rng: random.Random, *, event_id: str, completed: bool,
-          target_size: int | None = None) -> bytes:
+def visit(
+    env: Envelope,
+    rng: random.Random,
+    *,
+    event_id: str,
+    completed: bool,
+    target_size: int | None = None,
+) -> bytes:
     """A home-care visit planned (for the citizen to see) or completed."""
     start = env.gen_date + (timedelta(hours=-1) if completed else timedelta(days=1, hours=2))
     status = ("UTFORT", "Utført") if completed else ("PLANLAGT", "Planlagt")
-    service = rng.choice(("Legemiddelhåndtering", "Sårstell", "Personlig hygiene",
-                          "Tilsyn", "Øyedråper"))
-    inner = (f"{_I}<Besok>\n{_I}\t{cv('Status', *status)}\n"
-             f"{_I}\t<Tjeneste>{service}</Tjeneste>\n{_I}\t<Start>{ts(start)}</Start>\n"
-             f"{_I}\t<Slutt>{ts(start + timedelta(minutes=30))}</Slutt>\n{FILL}{_I}</Besok>\n")
+    service = rng.choice(
+        ("Legemiddelhåndtering", "Sårstell", "Personlig hygiene", "Tilsyn", "Øyedråper")
+    )
+    inner = (
+        f"{_I}<Besok>\n{_I}\t{cv('Status', *status)}\n"
+        f"{_I}\t<Tjeneste>{service}</Tjeneste>\n{_I}\t<Start>{ts(start)}</Start>\n"
+        f"{_I}\t<Slutt>{ts(start + timedelta(minutes=30))}</Slutt>\n{FILL}{_I}</Besok>\n"
+    )
     type_v = "SAMFLYT_BESOK_UTFORT" if completed else "SAMFLYT_BESOK_PLANLAGT"
     dn = "Besøk utført" if completed else "Besøk planlagt"
-    return _event(env, rng, type_v, dn, event_id, env.sender.display, env.gen_date, inner,
-                  target_size)
+    return _event(
+        env, rng, type_v, dn, event_id, env.sender.display, env.gen_date, inner, target_size
+    )
 
 
-_SENSORS = (("FALL", "Fallsensor"), ("DOR", "Dørsensor"), ("SENG", "Sengesensor"),
-            ("TRYGGHET", "Trygghetsalarm"), ("KOMFYR", "Komfyrvakt"))
+_SENSORS = (
+    ("FALL", "Fallsensor"),
+    ("DOR", "Dørsensor"),
+    ("SENG", "Sengesensor"),
+    ("TRYGGHET", "Trygghetsalarm"),
+    ("KOMFYR", "Komfyrvakt"),
+)
 
 
-def alarm(env: Envelope, rng: random.Random, *, event_id: str,
-          target_size: int | None = None) -> bytes:
+def alarm(
+    env: Envelope, rng: random.Random, *, event_id: str, target_size: int | None = None
+) -> bytes:
     """A welfare-technology alarm from the patient's home; always priority 1 (acute)."""
     sensor = rng.choice(_SENSORS)
-    inner = (f"{_I}<Alarm>\n{_I}\t{cv('Sensor', *sensor)}\n{_I}\t{cv('Prioritet', '1', 'Akutt')}\n"
-             f"{_I}\t<Lokasjon>{esc(env.patient.street if env.patient else 'Ukjent')}"
-             f"</Lokasjon>\n{FILL}{_I}</Alarm>\n")
-    return _event(env, rng, "SAMFLYT_ALARM", "Velferdsteknologisk alarm", event_id,
-                  "Velferdsteknologisk knutepunkt", env.gen_date, inner, target_size)
+    inner = (
+        f"{_I}<Alarm>\n{_I}\t{cv('Sensor', *sensor)}\n{_I}\t{cv('Prioritet', '1', 'Akutt')}\n"
+        f"{_I}\t<Lokasjon>{esc(env.patient.street if env.patient else 'Ukjent')}"
+        f"</Lokasjon>\n{FILL}{_I}</Alarm>\n"
+    )
+    return _event(
+        env,
+        rng,
+        "SAMFLYT_ALARM",
+        "Velferdsteknologisk alarm",
+        event_id,
+        "Velferdsteknologisk knutepunkt",
+        env.gen_date,
+        inner,
+        target_size,
+    )
 
 
 def sick_note(env: Envelope, rng: random.Random, *, target_size: int | None = None) -> bytes:
@@ -146,5 +211,9 @@ def sick_note(env: Envelope, rng: random.Random, *, target_size: int | None = No
         f"{_I}\t</Periode>\n{_I}</Aktivitet>\n"
         "\t\t\t\t</HelseOpplysningerArbeidsuforhet>\n"
     )  # fmt: skip
-    return finish(msghead(env, "SYKMELDING", "Sykmelding", content), rng, target_size,
-                  lambda r: " " + esc(sentences(r, 2)))
+    return finish(
+        msghead(env, "SYKMELDING", "Sykmelding", content),
+        rng,
+        target_size,
+        lambda r: " " + esc(sentences(r, 2)),
+    )

@@ -39,27 +39,37 @@ _I = "\t\t\t\t\t"
 
 def _root(prefix: str, root: str, ns_name: str, body: str) -> str:
     ns = f"{_PO}/{ns_name}/2012-04-01"
-    return (f'\t\t\t\t<{prefix}:{root} xmlns:{prefix}="{ns}"{_NSDECL}'
-            f' xsi:schemaLocation="{ns} {ns_name}-v1.6.xsd">\n{body}\t\t\t\t</{prefix}:{root}>\n')
+    return (
+        f'\t\t\t\t<{prefix}:{root} xmlns:{prefix}="{ns}"{_NSDECL}'
+        f' xsi:schemaLocation="{ns} {ns_name}-v1.6.xsd">\n{body}\t\t\t\t</{prefix}:{root}>\n'
+    )
 
 
 def _status(action: str, answer: bool | None = None) -> str:
-    extra = ("" if answer is None
-             else f"{_I}\t<SvarPaaForesporsel>{str(answer).lower()}</SvarPaaForesporsel>\n")
+    extra = (
+        ""
+        if answer is None
+        else f"{_I}\t<SvarPaaForesporsel>{str(answer).lower()}</SvarPaaForesporsel>\n"
+    )
     code = cv("Forsendelsesstatus", action, _ACTION_DN[action])
-    return (f"{_I}<InformasjonOmForsendelsen>\n{_I}\t{code}\n{extra}"
-            f"{_I}</InformasjonOmForsendelsen>\n")
+    return (
+        f"{_I}<InformasjonOmForsendelsen>\n{_I}\t{code}\n{extra}{_I}</InformasjonOmForsendelsen>\n"
+    )
 
 
 def _responsible(rng: random.Random, env: Envelope, doctor: bool = False) -> str:
     if doctor:
-        prof, role = cv("fk1:TypeHealthcareProfessional", "LE", "Lege"), cv(
-            "fk1:RoleToPatient", "6", "Fastlege", "2.16.578.1.12.4.1.1.9034")
+        prof, role = (
+            cv("fk1:TypeHealthcareProfessional", "LE", "Lege"),
+            cv("fk1:RoleToPatient", "6", "Fastlege", "2.16.578.1.12.4.1.1.9034"),
+        )
         family, given = env.sender.person_family or "Lege", env.sender.person_given or "Lise"
         hpr = env.sender.person_hpr or str(rng.randint(1_000_000, 2_999_999))
     else:
-        prof, role = cv("fk1:TypeHealthcareProfessional", "SP", "Sykepleier"), cv(
-            "fk1:RoleToPatient", "9", "Primærkontakt", "2.16.578.1.12.4.1.1.9034")
+        prof, role = (
+            cv("fk1:TypeHealthcareProfessional", "SP", "Sykepleier"),
+            cv("fk1:RoleToPatient", "9", "Primærkontakt", "2.16.578.1.12.4.1.1.9034"),
+        )
         family, given, hpr = "Omsorg", "Gunn", str(rng.randint(1_000_000, 2_999_999))
     return (f"{_I}<AnsvarForRapport>\n{_I}\t<AnsvarligRapport>\n{_I}\t\t{prof}\n{_I}\t\t{role}\n"
             f"{_I}\t\t<fk1:FamilyName>{esc(family)}</fk1:FamilyName>\n"
@@ -74,16 +84,20 @@ def _responsible(rng: random.Random, env: Envelope, doctor: bool = False) -> str
 def _diagnosis(rng: random.Random, icpc: bool = False) -> str:
     code, name = rng.choice(DIAGNOSES_ICPC2 if icpc else DIAGNOSES_ICD10)
     s = "2.16.578.1.12.4.1.1.7170" if icpc else "2.16.578.1.12.4.1.1.7110"
-    return (f"{_I}<InfoMedisinskDiagnose>\n{_I}\t<MedisinskDiagnose>\n"
-            f"{_I}\t\t<Hoveddiagnose>true</Hoveddiagnose>\n"
-            f"{_I}\t\t{cv('Diagnosekode', code, name, s)}\n"
-            f"{_I}\t</MedisinskDiagnose>\n{_I}</InfoMedisinskDiagnose>\n")
+    return (
+        f"{_I}<InfoMedisinskDiagnose>\n{_I}\t<MedisinskDiagnose>\n"
+        f"{_I}\t\t<Hoveddiagnose>true</Hoveddiagnose>\n"
+        f"{_I}\t\t{cv('Diagnosekode', code, name, s)}\n"
+        f"{_I}\t</MedisinskDiagnose>\n{_I}</InfoMedisinskDiagnose>\n"
+    )
 
 
 def _journal(code: str, dn: str, text: str) -> str:
-    return (f"{_I}\t\t<epj2:Journaltekst>\n"
-            f"{_I}\t\t\t{cv('epj2:Overskriftskode', code, dn, '2.16.578.1.12.4.1.1.9142')}\n"
-            f"{_I}\t\t\t<epj2:Notat>{esc(text)}</epj2:Notat>\n{_I}\t\t</epj2:Journaltekst>\n")
+    return (
+        f"{_I}\t\t<epj2:Journaltekst>\n"
+        f"{_I}\t\t\t{cv('epj2:Overskriftskode', code, dn, '2.16.578.1.12.4.1.1.9142')}\n"
+        f"{_I}\t\t\t<epj2:Notat>{esc(text)}</epj2:Notat>\n{_I}\t\t</epj2:Journaltekst>\n"
+    )
 
 
 def _journal_chunk(rng: random.Random) -> str:
@@ -93,12 +107,14 @@ def _journal_chunk(rng: random.Random) -> str:
 def _medical(rng: random.Random, headings: tuple[tuple[str, str], ...]) -> str:
     kid = f"{rng.getrandbits(128):032x}"
     notes = "".join(_journal(c, dn, sentences(rng, 2)) for c, dn in headings)
-    return (f"{_I}<MedisinskfagligeOpplysninger>\n"
-            f'{_I}\t<epj2:GenereltJournalnotat komponentID="{kid[:8]}-{kid[8:12]}-{kid[12:16]}-'
-            f'{kid[16:20]}-{kid[20:]}" m1:informasjonskategori="Andre notater"'
-            ' m1:komponenttype="2.16.578.1.12.4.1.6.13.11009.0"'
-            ' m1:basiskomponenttype="EPJ dokument">\n'
-            f"{notes}{FILL}{_I}\t</epj2:GenereltJournalnotat>\n{_I}</MedisinskfagligeOpplysninger>\n")
+    return (
+        f"{_I}<MedisinskfagligeOpplysninger>\n"
+        f'{_I}\t<epj2:GenereltJournalnotat komponentID="{kid[:8]}-{kid[8:12]}-{kid[12:16]}-'
+        f'{kid[16:20]}-{kid[20:]}" m1:informasjonskategori="Andre notater"'
+        ' m1:komponenttype="2.16.578.1.12.4.1.6.13.11009.0"'
+        ' m1:basiskomponenttype="EPJ dokument">\n'
+        f"{notes}{FILL}{_I}\t</epj2:GenereltJournalnotat>\n{_I}</MedisinskfagligeOpplysninger>\n"
+    )
 
 
 def _drugs(rng: random.Random, count: int) -> str:
@@ -122,28 +138,40 @@ def _drugs(rng: random.Random, count: int) -> str:
 
 def _cancel_note() -> str:
     note = "Kansellering: Meldingen ble sendt på feil pasient."
-    return (f"{_I}<Sykepleierdokumentasjon>\n{_I}\t<InfoFraSykepleier>\n"
-            f"{_I}\t\t<epj2:Journaltekst>\n{_I}\t\t\t<epj2:Notat>{note}</epj2:Notat>\n"
-            f"{_I}\t\t</epj2:Journaltekst>\n{_I}\t</InfoFraSykepleier>\n"
-            f"{_I}</Sykepleierdokumentasjon>\n")
+    return (
+        f"{_I}<Sykepleierdokumentasjon>\n{_I}\t<InfoFraSykepleier>\n"
+        f"{_I}\t\t<epj2:Journaltekst>\n{_I}\t\t\t<epj2:Notat>{note}</epj2:Notat>\n"
+        f"{_I}\t\t</epj2:Journaltekst>\n{_I}\t</InfoFraSykepleier>\n"
+        f"{_I}</Sykepleierdokumentasjon>\n"
+    )
 
 
-def innleggelsesrapport(env: Envelope, rng: random.Random, *, action: str = "N",
-                        target_size: int | None = None) -> bytes:
+def innleggelsesrapport(
+    env: Envelope, rng: random.Random, *, action: str = "N", target_size: int | None = None
+) -> bytes:
     """Admission report, municipal care → hospital (``INNLEGGELSESRAPPORT``)."""
     if action == "C":
         body = _status(action) + _responsible(rng, env) + _cancel_note()
     else:
-        body = (_status(action) + _responsible(rng, env) + _diagnosis(rng)
-                + _medical(rng, (("AAI", "Årsak til innleggelse"),))
-                + _drugs(rng, rng.randint(2, 5)))
+        body = (
+            _status(action)
+            + _responsible(rng, env)
+            + _diagnosis(rng)
+            + _medical(rng, (("AAI", "Årsak til innleggelse"),))
+            + _drugs(rng, rng.randint(2, 5))
+        )
     content = _root("p7", "Innleggelsesrapport", "Innleggelsesrapport", body)
-    return finish(msghead(env, "INNLEGGELSESRAPPORT", "Innleggelsesrapport", content), rng,
-                  target_size, _journal_chunk)
+    return finish(
+        msghead(env, "INNLEGGELSESRAPPORT", "Innleggelsesrapport", content),
+        rng,
+        target_size,
+        _journal_chunk,
+    )
 
 
-def utskrivningsrapport(env: Envelope, rng: random.Random, *, action: str = "N",
-                        target_size: int | None = None) -> bytes:
+def utskrivningsrapport(
+    env: Envelope, rng: random.Random, *, action: str = "N", target_size: int | None = None
+) -> bytes:
     """Discharge report, hospital → municipal care (``UTSKRIVNINGSRAPPORT``, root
     ``TverrfagligEpikrise``)."""
     admitted = env.gen_date - timedelta(days=rng.randint(2, 12))
@@ -161,24 +189,38 @@ def utskrivningsrapport(env: Envelope, rng: random.Random, *, action: str = "N",
             + _medical(rng, (("PROB", "Aktuell problemstilling"), ("FO", "Forløp og behandling"),
                              ("OP", "Planer for videre oppfølging"))))  # fmt: skip
     content = _root("p8", "TverrfagligEpikrise", "TverrfagligEpikrise", body)
-    return finish(msghead(env, "UTSKRIVNINGSRAPPORT", "Utskrivningsrapport", content), rng,
-                  target_size, _journal_chunk)
+    return finish(
+        msghead(env, "UTSKRIVNINGSRAPPORT", "Utskrivningsrapport", content),
+        rng,
+        target_size,
+        _journal_chunk,
+    )
 
 
-def helseopplysninger_lege(env: Envelope, rng: random.Random, *, action: str = "N",
-                           target_size: int | None = None) -> bytes:
+def helseopplysninger_lege(
+    env: Envelope, rng: random.Random, *, action: str = "N", target_size: int | None = None
+) -> bytes:
     """Health information to the GP from municipal care (``HELSEOPPLYSNINGER_LEGE``)."""
     kind = cv("TypeInnholdKonsultasjon", "3", "Ønske om legevurdering")
-    body = (_status(action, False) + _responsible(rng, env)
-            + f"{_I}<InnholdKonsultasjon>\n{_I}\t{kind}\n{_I}</InnholdKonsultasjon>\n"
-            + _medical(rng, (("PROB", "Aktuell problemstilling"),)) + _drugs(rng, 2))
+    body = (
+        _status(action, False)
+        + _responsible(rng, env)
+        + f"{_I}<InnholdKonsultasjon>\n{_I}\t{kind}\n{_I}</InnholdKonsultasjon>\n"
+        + _medical(rng, (("PROB", "Aktuell problemstilling"),))
+        + _drugs(rng, 2)
+    )
     content = _root("p6", "Konsultasjon", "HelseopplysningerTilLege", body)
-    return finish(msghead(env, "HELSEOPPLYSNINGER_LEGE", "Helseopplysninger til lege", content),
-                  rng, target_size, _journal_chunk)
+    return finish(
+        msghead(env, "HELSEOPPLYSNINGER_LEGE", "Helseopplysninger til lege", content),
+        rng,
+        target_size,
+        _journal_chunk,
+    )
 
 
-def medisinske_opplysninger(env: Envelope, rng: random.Random, *, action: str = "N",
-                            target_size: int | None = None) -> bytes:
+def medisinske_opplysninger(
+    env: Envelope, rng: random.Random, *, action: str = "N", target_size: int | None = None
+) -> bytes:
     """Medical information from the GP to municipal care (``MEDISINSKE_OPPLYSNINGER``)."""
     kind = cv("TypeInnhold", "5", "Opplysninger til søknad", "2.16.578.1.12.4.1.1.9138")
     body = (_status(action, False) + _responsible(rng, env, doctor=True)
@@ -186,12 +228,17 @@ def medisinske_opplysninger(env: Envelope, rng: random.Random, *, action: str = 
             + _diagnosis(rng, icpc=True) + _medical(rng, (("PROB", "Aktuell problemstilling"),))
             + _drugs(rng, 3))  # fmt: skip
     content = _root("p4", "OverforingMedisinskeOpplysninger", "MedisinskeOpplysninger", body)
-    return finish(msghead(env, "MEDISINSKE_OPPLYSNINGER", "Medisinske opplysninger", content),
-                  rng, target_size, _journal_chunk)
+    return finish(
+        msghead(env, "MEDISINSKE_OPPLYSNINGER", "Medisinske opplysninger", content),
+        rng,
+        target_size,
+        _journal_chunk,
+    )
 
 
-def utskrivningsklar(env: Envelope, rng: random.Random, *, action: str = "N",
-                     target_size: int | None = None) -> bytes:
+def utskrivningsklar(
+    env: Envelope, rng: random.Random, *, action: str = "N", target_size: int | None = None
+) -> bytes:
     """Patient ready for discharge, hospital → municipality (``LOG_UTSKRIVNINGSKLAR``); the
     municipality is expected to answer."""
     admitted = env.gen_date - timedelta(days=rng.randint(1, 10))
@@ -204,15 +251,24 @@ def utskrivningsklar(env: Envelope, rng: random.Random, *, action: str = "N",
             ("1", "Pasient innlagt", ts(admitted), "false"),
             ("3", "Pasient utskrivningsklar", env.gen_date.date().isoformat(), "true"))
     )  # fmt: skip
-    body = (_status(action) + _responsible(rng, env)
-            + f"{_I}<p1:MeldingUtskrivningsklarPasient>\n{events}{FILL}"
-            f"{_I}</p1:MeldingUtskrivningsklarPasient>\n")
+    body = (
+        _status(action)
+        + _responsible(rng, env)
+        + f"{_I}<p1:MeldingUtskrivningsklarPasient>\n{events}{FILL}"
+        f"{_I}</p1:MeldingUtskrivningsklarPasient>\n"
+    )
     content = _root("p1", "Pasientlogistikk", "Pasientlogistikk", body)
-    return finish(msghead(env, "LOG_UTSKRIVNINGSKLAR", "Melding om utskrivningsklar pasient",
-                          content), rng, target_size, _event_chunk)
+    return finish(
+        msghead(env, "LOG_UTSKRIVNINGSKLAR", "Melding om utskrivningsklar pasient", content),
+        rng,
+        target_size,
+        _event_chunk,
+    )
 
 
 def _event_chunk(rng: random.Random) -> str:
-    return (f"{_I}\t<TidsfestetHendelse>\n"
-            f"{_I}\t\t<BeskrivelseAvHendelse>{esc(sentences(rng, 2))}</BeskrivelseAvHendelse>\n"
-            f"{_I}\t\t<Anslag>true</Anslag>\n{_I}\t</TidsfestetHendelse>\n")
+    return (
+        f"{_I}\t<TidsfestetHendelse>\n"
+        f"{_I}\t\t<BeskrivelseAvHendelse>{esc(sentences(rng, 2))}</BeskrivelseAvHendelse>\n"
+        f"{_I}\t\t<Anslag>true</Anslag>\n{_I}\t</TidsfestetHendelse>\n"
+    )

@@ -1,0 +1,165 @@
+"""Registries from PostgreSQL to the agents: published to compacted topics, served from memory.
+
+``publish_registry`` reads the registry tables (the source of truth) and writes every party and
+every patient entry to the compacted registry topics. Each worker runs a :class:`RegistryFeed`:
+a group-less consumer that reads those topics from the beginning into a :class:`RegistryView`
+and keeps following them, so routing never waits on a database and sees registry changes within
+moments. National services are few and change rarely: they are read from PostgreSQL at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from schemas.codec import Codec, default_codec
+from schemas.pseudonym import patient_key as keyed_hash
+from streams.db import connect
+from streams.registries.store import read_national_services, read_parties, read_patient_entries
+from streams.registries.view import RegistryView
+from streams.registries.wire import context_from_entry, party_from_record, party_to_record
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+PARTIES, PATIENTS = "registry.parties", "registry.patients"
+
+
+def patient_key_fn(settings: Settings) -> Callable[[str], str]:
+    secret = settings.patient_key_secret.get_secret_value().encode()
+    return lambda national_id: keyed_hash(national_id, secret)
+
+
+async def publish_registry(settings: Settings, codec: Codec | None = None) -> tuple[int, int]:
+    """Publish every party and patient entry from PostgreSQL; returns (parties, patients)."""
+    codec = codec or default_codec()
+    conn = await connect(settings)
+    try:
+        parties = await read_parties(conn)
+        entries = await read_patient_entries(conn, patient_key_fn(settings))
+    finally:
+        await conn.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        linger_ms=10,
+        max_batch_size=1_048_576,
+        compression_type="lz4",
+    )
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(
+                settings.topic(PARTIES),
+                codec.encode("CommunicationParty", party_to_record(p)),
+                key=p.her_id.encode(),
+            )
+            for p in parties
+        ]
+        futures += [
+            await producer.send(
+                settings.topic(PATIENTS),
+                codec.encode("PatientRegistryEntry", e),
+                key=e["patient_key"].encode(),
+            )
+            for e in entries
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return len(parties), len(entries)
+
+
+class RegistryFeed:
+    """Keeps a :class:`RegistryView` current from the compacted registry topics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        view: RegistryView | None = None,
+        codec: Codec | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.settings = settings
+        self.view = view or RegistryView()
+        self.codec = codec or default_codec()
+        self.today = today
+        self.ready = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load national services, then read both topics to their current end before returning."""
+        conn = await connect(self.settings)
+        try:
+            for service in await read_national_services(conn):
+                self.view.put_service(service)
+        finally:
+            await conn.close()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",
+            max_poll_records=5000,
+        )
+        await consumer.start()
+        self._consumer = consumer
+        partitions = [
+            TopicPartition(self.settings.topic(name), p)
+            for name in (PARTIES, PATIENTS)
+            for p in sorted(consumer.partitions_for_topic(self.settings.topic(name)) or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        while not await self._caught_up(end):
+            self._apply(await consumer.getmany(timeout_ms=500))
+        self.ready.set()
+        log.info(
+            "registry loaded",
+            extra={"parties": len(self.view.parties), "patients": len(self.view.patients)},
+        )
+        self._task = asyncio.create_task(self._follow())
+
+    async def _caught_up(self, end: dict[TopicPartition, int]) -> bool:
+        assert self._consumer is not None
+        for tp, offset in end.items():
+            if await self._consumer.position(tp) < offset:
+                return False
+        return True
+
+    async def _follow(self) -> None:
+        assert self._consumer is not None
+        while True:
+            self._apply(await self._consumer.getmany(timeout_ms=1000))
+
+    def _apply(self, batches: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+        parties_topic = self.settings.topic(PARTIES)
+        today = self.today()
+        for tp, records in batches.items():
+            for record in records:
+                if record.value is None:  # tombstone
+                    continue
+                if tp.topic == parties_topic:
+                    self.view.put_party(
+                        party_from_record(self.codec.decode_as("CommunicationParty", record.value))
+                    )
+                else:
+                    self.view.put_patient(
+                        context_from_entry(
+                            self.codec.decode_as("PatientRegistryEntry", record.value), today=today
+                        )
+                    )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()
