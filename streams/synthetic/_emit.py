@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from streams.registries.records import PartyKind
 from streams.synthetic import messages as m
@@ -92,7 +92,7 @@ class Emitter:
         action: str = "N",
         fault: str | None = None,
         msg_id: str | None = None,
-        **flags: object,
+        **flags: Any,
     ) -> TrafficItem:
         """Build one message and its :class:`Expected`. ``fault`` is a dead-letter reason
         (:data:`DEAD_LETTER_CODES`) to inject; ``flags`` go into ``Expected`` verbatim."""
@@ -150,7 +150,7 @@ class Emitter:
             document_id=document_id,
             action=action,
             **flags,
-        )  # type: ignore[arg-type]
+        )
         if document_id is not None:
             self.documents[document_id] = exp
         return TrafficItem(scenario, data, exp)
