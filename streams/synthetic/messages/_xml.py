@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from streams.synthetic.world import SyntheticPatient
 
@@ -21,9 +22,12 @@ _TRANS = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 def esc(text: str) -> str:
     """Escape text for element content and double-quoted attributes."""
-    return text.translate(_TRANS)
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return text.translate(_TRANS)
+    return text
 
 
+@lru_cache(maxsize=8192)
 def cv(tag: str, v: str, dn: str, s: str | None = None) -> str:
     """A coded value element ``<tag V=".." DN=".." S=".."/>`` (S omitted when None)."""
     oid = "" if s is None else f' S="{s}"'
