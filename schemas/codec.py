@@ -22,8 +22,10 @@ from io import BytesIO
 from typing import Any
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro.schema import to_parsing_canonical_form
 
-from schemas.catalogue import Catalogue, SchemaVersion, default_catalogue
+from schemas._avro_unions import Plan, definitions, plan, tag
+from schemas.catalogue import Catalogue, SchemaVersion, default_catalogue, expand
 from schemas.exceptions import (
     CorruptPayloadError,
     EncodeError,
@@ -64,9 +66,14 @@ class Codec:
         self._catalogue = catalogue
         self._writers: dict[str, tuple[bytes, Any]] = {}
         self._parsed = lru_cache(maxsize=None)(self._parse)
+        self._plans = lru_cache(maxsize=None)(self._plan)
+        self._splices = lru_cache(maxsize=None)(self._splice)
 
     def _parse(self, schema_id: int) -> Any:
         return parse_schema(self._catalogue.schema(self._catalogue.by_id(schema_id)), {})
+
+    def _plan(self, schema_id: int) -> Plan | None:
+        return plan(self._catalogue.schema(self._catalogue.by_id(schema_id)))
 
     def _writer(self, schema_name: str) -> tuple[bytes, Any]:
         found = self._writers.get(schema_name)
@@ -80,6 +87,7 @@ class Codec:
         """Parse every schema now, so a broken catalogue fails at start-up, not mid-stream."""
         for entry in self._catalogue.entries():
             self._parsed(entry.schema_id)
+            self._plans(entry.schema_id)
         for name in self._catalogue.names:
             self._writer(name)
 
@@ -99,6 +107,55 @@ class Codec:
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
         return out.getvalue()
+
+    def wrap(self, schema_name: str, fields: Mapping[str, Any], framed: bytes) -> bytes:
+        """Encode a record whose last field is a union of records, taking that field from
+        ``framed`` — a framed value of one of the union's records — without decoding it.
+
+        For fan-out: a ``Delivery`` around the consumed ``CanonicalEvent`` bytes costs the few
+        delivery fields, not the whole event (Avro's binary encoding of a record is the
+        concatenation of its fields'). ``fields`` are all the other fields. When ``framed`` was
+        written with another version than the one the union embeds, it is decoded and the whole
+        record encoded. ``framed`` is trusted to be well-formed (it came from our own topics);
+        raises as :meth:`encode` and, for ``framed``, as :meth:`decode`.
+        """
+        wrapper = self._catalogue.latest(schema_name)
+        tail = self._catalogue.by_id(schema_id_of(framed))
+        splice = self._splices(wrapper.schema_id, tail.schema_id)
+        if splice is None:
+            last = self._catalogue.schema(wrapper)["fields"][-1]["name"]
+            content = (tail.name, self._read(tail, framed))
+            return self.encode(schema_name, {**fields, last: content})
+        header, head, branch = splice
+        out = BytesIO()
+        out.write(header)
+        try:
+            schemaless_writer(out, head, fields, strict_allow_default=True)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
+        out.write(branch)
+        out.write(memoryview(framed)[HEADER_SIZE:])
+        return out.getvalue()
+
+    def _splice(self, wrapper_id: int, tail_id: int) -> tuple[bytes, Any, bytes] | None:
+        """Frame, head schema and branch index bytes, when ``tail_id`` is the embedded version."""
+        wrapper = self._catalogue.schema(self._catalogue.by_id(wrapper_id))
+        tail = self._catalogue.by_id(tail_id)
+        branches = wrapper["fields"][-1]["type"]
+        names = [
+            b if isinstance(b, str) else f"{b.get('namespace')}.{b.get('name')}"
+            for b in (branches if isinstance(branches, list) else [])
+        ]
+        if tail.name not in names:
+            raise EncodeError(f"{tail.name} is not a branch of the last field of {wrapper['name']}")
+        defs: dict[str, dict[str, Any]] = {}
+        definitions(wrapper, defs)
+        embedded = to_parsing_canonical_form(expand(tail.name, defs))
+        if embedded != to_parsing_canonical_form(self._catalogue.schema(tail)):
+            return None
+        head = parse_schema({**wrapper, "fields": wrapper["fields"][:-1]}, {})
+        index = names.index(tail.name)
+        return _FRAME.pack(MAGIC_BYTE, wrapper_id), head, _zigzag(index)
 
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """The schema name and record of a framed value, resolved into the latest version.
@@ -123,6 +180,7 @@ class Codec:
         writer = self._parsed(entry.schema_id)
         latest = self._catalogue.latest(entry.name)
         reader = None if latest == entry else self._parsed(latest.schema_id)
+        steps = self._plans(latest.schema_id)
         body = BytesIO(data)
         body.seek(HEADER_SIZE)
         try:
@@ -130,9 +188,11 @@ class Codec:
                 body,
                 writer,
                 reader,
-                return_record_name=True,
-                return_record_name_override=True,
+                return_record_name=steps is None,
+                return_record_name_override=steps is None,
             )
+            if steps and isinstance(record, dict):
+                tag(steps, record)
         except Exception as exc:  # hostile bytes can raise anything: all of it means corrupt
             raise CorruptPayloadError(
                 f"{entry.name} v{entry.version} body does not decode: {type(exc).__name__}"
@@ -144,6 +204,17 @@ class Codec:
         if not isinstance(record, dict):
             raise CorruptPayloadError(f"{entry.name} body is not a record")
         return record
+
+
+def _zigzag(value: int) -> bytes:
+    """Avro's variable-length zig-zag encoding of a long."""
+    n = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while n & ~0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 @lru_cache(maxsize=1)

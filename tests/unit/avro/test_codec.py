@@ -200,3 +200,60 @@ def test_old_writer_versions_resolve_into_the_latest(evolved: Catalogue) -> None
     new_bytes = codec.encode("Decision", {**RECORDS["Decision"], "note": "ok"})
     assert schema_id_of(new_bytes) == 9001
     assert codec.decode(new_bytes)[1]["note"] == "ok"
+
+
+# --- wrapping already-encoded content (fan-out) -------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["CanonicalEvent", "Receipt", "Overdue"])
+def test_wrap_is_byte_identical_to_a_full_encode(content: str) -> None:
+    full_name = default_catalogue().full_name(content)
+    delivery = {**RECORDS["Delivery"], "content": (full_name, RECORDS[content])}
+    fields = {k: v for k, v in delivery.items() if k != "content"}
+    wrapped = default_codec().wrap("Delivery", fields, encode(content, RECORDS[content]))
+    assert wrapped == encode("Delivery", delivery)
+    assert decode(wrapped)[1] == delivery
+
+
+def test_wrap_refuses_content_that_is_no_branch() -> None:
+    fields = {k: v for k, v in RECORDS["Delivery"].items() if k != "content"}
+    with pytest.raises(EncodeError, match="not a branch"):
+        default_codec().wrap("Delivery", fields, encode("Decision", RECORDS["Decision"]))
+
+
+def test_wrap_checks_the_other_fields() -> None:
+    fields = {k: v for k, v in RECORDS["Delivery"].items() if k not in ("content", "care_level")}
+    with pytest.raises(EncodeError):
+        default_codec().wrap("Delivery", fields, encode("Overdue", RECORDS["Overdue"]))
+
+
+@pytest.fixture
+def event_v2(tmp_path: Path) -> Catalogue:
+    """CanonicalEvent v2 with one more field, and Delivery v2 embedding it."""
+    root = tmp_path / "avro"
+    shutil.copytree(Path(str(avro_dir())), root)
+    released = root / "released"
+    event = json.loads((released / "CanonicalEvent" / "v1.avsc").read_text())
+    event["fields"].append(_DECISION_NOTE)
+    (released / "CanonicalEvent" / "v2.avsc").write_text(json.dumps(event))
+    delivery = json.loads((released / "Delivery" / "v1.avsc").read_text())
+    delivery["fields"][-1]["type"][0]["fields"].append(_DECISION_NOTE)
+    (released / "Delivery" / "v2.avsc").write_text(json.dumps(delivery))
+    extra = [
+        SchemaVersion(9101, CANONICAL_EVENT, 2),
+        SchemaVersion(9102, "no.samflyt.delivery.Delivery", 2),
+    ]
+    return Catalogue([*Catalogue.load(root).entries(), *extra], root)
+
+
+def test_wrap_of_an_older_content_version_re_encodes(event_v2: Catalogue) -> None:
+    codec = Codec(event_v2)
+    fields = {k: v for k, v in RECORDS["Delivery"].items() if k != "content"}
+    event = RECORDS["CanonicalEvent"]
+    old = encode(CANONICAL_EVENT, event)  # v1, as written before the upgrade
+    new = codec.encode(CANONICAL_EVENT, {**event, "note": "n"})
+    for framed, note in ((old, None), (new, "n")):
+        wrapped = codec.wrap("Delivery", fields, framed)
+        assert schema_id_of(wrapped) == 9102
+        record = codec.decode(wrapped)[1]
+        assert record["content"] == (CANONICAL_EVENT, {**event, "note": note})
