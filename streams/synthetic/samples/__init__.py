@@ -1,0 +1,1 @@
+"""Bundled synthetic sample messages (package data, read with importlib.resources)."""
