@@ -6,11 +6,12 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
-from streams.topics import CATALOGUE, TopicSpec
+from streams.topics import BY_NAME, CATALOGUE, TopicSpec
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +40,15 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+def partitions_of(settings: Settings, names: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of the named catalogue topics (their counts are fixed by the catalogue)."""
+    out = []
+    for name in names:
+        spec = BY_NAME[name]
+        out += [
+            TopicPartition(settings.topic(name), p)
+            for p in range(spec.partitions or settings.partitions)
+        ]
+    return out

@@ -26,6 +26,7 @@ def create_app(
         topic_allow_declare=True,
         topic_disable_leader=True,
         processing_guarantee=settings.processing_guarantee,
+        broker_commit_interval=settings.commit_interval_seconds,
         producer_linger_ms=settings.producer_linger_ms,
         producer_max_batch_size=settings.producer_max_batch_bytes,
         producer_compression_type="lz4",

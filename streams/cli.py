@@ -60,6 +60,30 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_demo(settings))
 
 
+def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.worker import run_worker
+
+    return run_worker(settings, loglevel=args.loglevel)
+
+
+def _cmd_registry(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.registries.feed import publish_registry
+
+    if args.action == "seed-synthetic":
+        from streams.registries.seed import seed_registry
+        from streams.synthetic import build_world
+
+        world = build_world(seed=args.seed, scale=args.scale)
+        asyncio.run(seed_registry(settings, world))
+        print(
+            f"registry tables replaced: {len(world.parties)} parties, "
+            f"{len(world.patients)} patients ({args.scale}, seed {args.seed})"
+        )
+    parties, patients = asyncio.run(publish_registry(settings))
+    print(f"published {parties} parties and {patients} patient entries")
+    return 0
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser = argparse.ArgumentParser(prog="samflyt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +99,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     sub.add_parser("demo", help="run the pipeline over the bundled sample messages")
     handlers["demo"] = _cmd_demo
+
+    worker = sub.add_parser("worker", help="run a pipeline worker until stopped")
+    worker.add_argument("--loglevel", default="INFO")
+    handlers["worker"] = _cmd_worker
+
+    registry = sub.add_parser("registry", help="publish the registries to their topics")
+    registry.add_argument(
+        "action",
+        choices=["publish", "seed-synthetic"],
+        help="publish from PostgreSQL, or first replace it by a synthetic world",
+    )
+    registry.add_argument("--seed", type=int, default=1)
+    registry.add_argument("--scale", default="small", choices=["small", "region", "national"])
+    handlers["registry"] = _cmd_registry
     return parser, handlers
 
 

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     partitions: int = Field(4, ge=1, le=256)
     replication_factor: int = Field(1, ge=1, le=7)
     app_id: str = Field("samflyt", pattern=r"^[A-Za-z0-9._-]+$")
-    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "exactly_once"
     patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
     environment: Literal["development", "test", "production"] = "development"
     worker_web_port: int = Field(6066, ge=0, le=65535)
@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     xml_max_depth: int = Field(100, ge=8)
     reject_unknown_receiver: bool = True
     overdue_after: timedelta = timedelta(hours=96)
+    clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
+    commit_interval_seconds: float = Field(0.1, gt=0, le=60)
     routing_rules: Path = REPO_ROOT / "streams" / "routing" / "rules.yaml"
     migrations_dir: Path = REPO_ROOT / "infra" / "postgres" / "migrations"
 
@@ -87,8 +89,8 @@ class Settings(BaseSettings):
     @field_validator("patient_key_secret")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters")
+        if len(value.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 bytes")
         return value
 
     def topic(self, name: str) -> str:

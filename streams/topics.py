@@ -132,6 +132,15 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         ("samflyt-pipeline", "sre"),
     ),
     TopicSpec(
+        "internal.clock",
+        "none (sent to each partition)",
+        None,
+        "Clock ticks per partition, so per-partition timers (the overdue watch) run inside the "
+        "partition's processing and transaction.",
+        ("samflyt-pipeline",),
+        retention_ms=3600 * 1000,
+    ),
+    TopicSpec(
         "registry.parties",
         "HER-id",
         "CommunicationParty",

@@ -49,6 +49,12 @@ _DOCUMENT_NS: Final[dict[str, tuple[str, str]]] = {
     "http://www.kith.no/xmlstds/dialog/2013-01-23": ("dialogmelding", "1.1"),
     "http://ehelse.no/xmlstds/henvisning/2017-11-30": ("henvisning", "2.0"),
     "http://www.kith.no/xmlstds/epj/EPJEkstrakt/2008-02-20": ("epj-ekstrakt", "1.0"),
+    # NAV's sick note (sykmelding) inside MsgHead
+    "http://www.kith.no/xmlstds/HelseOpplysningerArbeidsuforhet/2013-10-01": (
+        "sykmelding", "2013-10-01"),
+    # samflyt's own events without a KITH standard: core-journal changes, home-care visits,
+    # welfare-technology alarms (one ``Hendelse`` element; see streams.synthetic.messages.events)
+    "urn:samflyt:xmlstds:hendelse:1.0": ("samflyt-hendelse", "1.0"),
 }
 _PLO_DATES: Final[dict[str, str]] = {"2009-06-30": "1.5", "2012-04-01": "1.6", "2016-05-30": "2.0"}
 _PLO_PREFIXES: Final = ("http://www.kith.no/xmlstds/po/", "http://ehelse.no/xmlstds/po/")

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas.codec import Codec, default_codec
 from schemas.pseudonym import patient_key as keyed_hash
+from streams.admin import partitions_of
 from streams.db import connect
 from streams.registries.store import read_national_services, read_parties, read_patient_entries
 from streams.registries.view import RegistryView
@@ -109,11 +110,7 @@ class RegistryFeed:
         )
         await consumer.start()
         self._consumer = consumer
-        partitions = [
-            TopicPartition(self.settings.topic(name), p)
-            for name in (PARTIES, PATIENTS)
-            for p in sorted(consumer.partitions_for_topic(self.settings.topic(name)) or ())
-        ]
+        partitions = partitions_of(self.settings, (PARTIES, PATIENTS))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)

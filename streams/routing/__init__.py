@@ -1,1 +1,1 @@
-"""Routing: rules as data (``rules.yaml``) and a pure evaluation that says who gets what, and why."""
+"""Routing: rules as data (``rules.yaml``) and a pure evaluation of who gets what, and why."""

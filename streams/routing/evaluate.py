@@ -20,13 +20,18 @@ CITIZEN_TOPIC = "delivery.citizen"
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    her_id: str  # recipient address; ``citizen:<patient key>`` for citizens
+    her_id: str  # recipient address (the citizen portal's HER-id for citizens)
     name: str | None
     care_level: str  # CareLevel value, or "test"
     topic: str  # catalogue name of the delivery topic
     reason: str  # DecisionReason symbol
     rule_id: str
     priority: str
+    person: str | None = None  # the citizen a portal delivery is for (national id)
+
+    @property
+    def address(self) -> tuple[str, str | None]:
+        return (self.her_id, self.person)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,9 @@ class Routing:
 
     def recipients(self) -> set[str]:
         return {g.her_id for g in self.grants}
+
+    def addresses(self) -> set[tuple[str, str | None]]:
+        return {g.address for g in self.grants}
 
 
 def topic_for(party: CommunicationParty, view: RegistryView) -> str:
@@ -72,14 +80,14 @@ def route(
         if original:
             return _to_original_recipients(facts, original)
     patient = view.patient(facts.patient_key)
-    grants: dict[str, Grant] = {}
+    grants: dict[tuple[str, str | None], Grant] = {}
     refusals: list[Refusal] = []
     for rule in rules.rules_for(facts.msg_type):
         for outcome in _candidates(rule, facts, view, patient, state):
             if isinstance(outcome, Refusal):
                 refusals.append(outcome)
-            elif outcome.her_id not in grants:
-                grants[outcome.her_id] = outcome
+            elif outcome.address not in grants:
+                grants[outcome.address] = outcome
     if facts.is_test:
         return _as_test_traffic(tuple(grants.values()), tuple(refusals))
     return Routing(tuple(grants.values()), tuple(refusals))
@@ -95,6 +103,7 @@ def _to_original_recipients(facts: RoutingFacts, original: tuple[Grant, ...]) ->
             "ORIGINAL_RECIPIENT",
             "original-recipients",
             g.priority,
+            g.person,
         )
         for g in original
     )
@@ -102,25 +111,28 @@ def _to_original_recipients(facts: RoutingFacts, original: tuple[Grant, ...]) ->
 
 
 def _as_test_traffic(grants: tuple[Grant, ...], refusals: tuple[Refusal, ...]) -> Routing:
-    """Test traffic: production parties get it on the test topic; national services and
-    citizens never get it."""
+    """Test traffic reaches only its addressees, and only on the test topic: never national
+    services, citizens, or parties found through the patient's (real) registry data."""
     kept: list[Grant] = []
     refused = list(refusals)
     for g in grants:
-        if g.care_level in (CareLevel.NATIONAL.value, CareLevel.CITIZEN.value):
+        if g.reason in ("ADDRESSED", "COPY_RECEIVER") and g.care_level not in (
+            CareLevel.NATIONAL.value,
+            CareLevel.CITIZEN.value,
+        ):
+            kept.append(
+                Grant(g.her_id, g.name, "test", TEST_TOPIC, "TEST_TRAFFIC", g.rule_id, g.priority)
+            )
+        else:
             refused.append(
                 Refusal(
                     g.her_id,
                     g.name,
                     g.care_level,
                     "TEST_TRAFFIC",
-                    "test traffic never reaches national services or citizens",
+                    "test traffic reaches only its addressees, on the test topic",
                     g.rule_id,
                 )
-            )
-        else:
-            kept.append(
-                Grant(g.her_id, g.name, "test", TEST_TOPIC, "TEST_TRAFFIC", g.rule_id, g.priority)
             )
     return Routing(tuple(kept), tuple(refused))
 
@@ -146,7 +158,7 @@ def _candidates(
             )
         return
     if rule.target is Target.CITIZEN:
-        yield from _citizen(rule, facts, patient)
+        yield from _citizen(rule, facts, view, patient)
         return
     if rule.target is Target.NATIONAL_SERVICE:
         yield from _national(rule, facts, view)
@@ -178,8 +190,15 @@ def _party_ids(
                 continue
             if rule.relationship_reasons and rel.reason not in rule.relationship_reasons:
                 continue
+            if rule.care_levels and not _at_level(view, rel.her_id, rule.care_levels):
+                continue
             if rel.her_id != facts.sender_her_id:
                 yield rel.her_id
+
+
+def _at_level(view: RegistryView, her_id: str, levels: frozenset[str]) -> bool:
+    party = view.party(her_id)
+    return party is not None and party.care_level.value in levels
 
 
 def _addresses(facts: RoutingFacts, gp_her_id: str, view: RegistryView) -> bool:
@@ -198,7 +217,9 @@ def _grant_party(
             her_id, None, "unknown", "UNKNOWN_RECEIVER", "not in the address register", rule.id
         )
     party = _deliverable(found, view)
-    if not party.accepts_message(facts.msg_type, facts.standard_version):
+    if party.kind is not PartyKind.TEST and not party.accepts_message(
+        facts.msg_type, facts.standard_version
+    ):
         return Refusal(
             party.her_id,
             party.name,
@@ -207,6 +228,8 @@ def _grant_party(
             f"does not take {facts.msg_type} {facts.standard_version}",
             rule.id,
         )
+    if party.kind is PartyKind.TEST:  # a test service takes only the test topic
+        return Grant(party.her_id, party.name, "test", TEST_TOPIC, reason, rule.id, rule.priority)
     return Grant(
         party.her_id,
         party.name,
@@ -251,30 +274,34 @@ def _national(rule: Rule, facts: RoutingFacts, view: RegistryView) -> Iterator[G
 
 
 def _citizen(
-    rule: Rule, facts: RoutingFacts, patient: PatientContext | None
+    rule: Rule, facts: RoutingFacts, view: RegistryView, patient: PatientContext | None
 ) -> Iterator[Grant | Refusal]:
-    if facts.patient_key is None:
+    """The patient and relatives with proxy rights, through the citizen portal's topic."""
+    if facts.national_id is None:
         return
-    keys = [(facts.patient_key, "CITIZEN")]
-    keys += [(k, "CITIZEN_PROXY") for k in (patient.proxy_keys if patient else ())]
-    for key, reason in keys:
-        address = f"citizen:{key}"
+    portal = view.service("helsenorge")
+    portal_her = portal.her_id if portal else "helsenorge"
+    portal_name = portal.name if portal else None
+    people = [(facts.national_id, "CITIZEN")]
+    people += [(p, "CITIZEN_PROXY") for p in (patient.proxies if patient else ())]
+    for person, reason in people:
         if facts.category and facts.category in rule.withheld_categories:
             yield Refusal(
-                address,
-                None,
+                portal_her,
+                portal_name,
                 CareLevel.CITIZEN.value,
                 "WITHHELD_FROM_CITIZEN",
                 f"result category {facts.category} is withheld from citizens",
                 rule.id,
             )
-        else:
-            yield Grant(
-                address,
-                None,
-                CareLevel.CITIZEN.value,
-                CITIZEN_TOPIC,
-                reason,
-                rule.id,
-                rule.priority,
-            )
+            return
+        yield Grant(
+            portal_her,
+            portal_name,
+            CareLevel.CITIZEN.value,
+            CITIZEN_TOPIC,
+            reason,
+            rule.id,
+            rule.priority,
+            person,
+        )

@@ -20,6 +20,7 @@ class RoutingFacts:
     receiver_her_id: str | None
     copy_her_ids: tuple[str, ...]
     patient_key: str | None
+    national_id: str | None  # personal data: for citizen addressing only, never logged
     action: str  # N, M or C
     document_id: str | None
     conversation_id: str | None
@@ -60,6 +61,7 @@ def facts_from_event(event: Mapping[str, Any]) -> RoutingFacts:
         receiver_her_id=_her(event.get("receiver")),
         copy_her_ids=copies,
         patient_key=patient.get("patient_key"),
+        national_id=patient.get("national_id"),
         action={"NEW": "N", "CHANGE": "M", "CANCEL": "C"}.get(str(action), str(action)),
         document_id=event.get("document_id"),
         conversation_id=event.get("conversation_id"),

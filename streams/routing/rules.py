@@ -49,15 +49,19 @@ class Rule:
     id: str
     types: frozenset[str]  # "*" matches every type
     target: Target
+    except_types: frozenset[str] = frozenset()
     priority: str = "normal"
     service: str | None = None  # national-service topic suffix, for NATIONAL_SERVICE
     kinds: frozenset[str] = frozenset()  # party kinds for CARE_RELATIONSHIPS (empty = all)
+    care_levels: frozenset[str] = frozenset()  # care levels for CARE_RELATIONSHIPS (empty = all)
     relationship_reasons: frozenset[str] = frozenset()  # e.g. medication_administration
     unless_addressed: bool = False  # e.g. the GP gets a copy only when not the requester
     withheld_categories: frozenset[str] = frozenset()  # result categories refused to the target
     requires_core_journal: bool = False  # refused when the patient opted out of Kjernejournal
 
     def matches(self, msg_type: str) -> bool:
+        if msg_type in self.except_types:
+            return False
         return "*" in self.types or msg_type in self.types
 
 
@@ -77,6 +81,7 @@ class Expectation:
 
     types: frozenset[str]
     answered_by: frozenset[str]
+    new_conversations_only: bool = False  # only a message that starts a conversation awaits
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +94,15 @@ class RuleSet:
     def rules_for(self, msg_type: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.matches(msg_type))
 
-    def expectation_for(self, msg_type: str) -> Expectation | None:
-        return next((e for e in self.expectations if msg_type in e.types), None)
+    def expectation_for(self, msg_type: str, starts_conversation: bool) -> Expectation | None:
+        return next(
+            (
+                e
+                for e in self.expectations
+                if msg_type in e.types and (starts_conversation or not e.new_conversations_only)
+            ),
+            None,
+        )
 
     def answers(self, msg_type: str) -> bool:
         return any(msg_type in e.answered_by for e in self.expectations)
@@ -143,7 +155,9 @@ def parse_rule_set(data: Mapping[str, Any], source: str = "rules") -> RuleSet:
                 target=target,
                 priority=str(raw.get("priority", "normal")),
                 service=raw.get("service"),
+                except_types=_expand(raw.get("except"), groups, where),
                 kinds=_expand(raw.get("kinds"), groups, where),
+                care_levels=_expand(raw.get("care_levels"), groups, where),
                 relationship_reasons=_expand(raw.get("relationship_reasons"), groups, where),
                 unless_addressed=bool(raw.get("unless_addressed", False)),
                 withheld_categories=_expand(raw.get("withheld_categories"), groups, where),
@@ -163,6 +177,7 @@ def parse_rule_set(data: Mapping[str, Any], source: str = "rules") -> RuleSet:
         Expectation(
             types=_types(e.get("types"), groups, f"{source}: expectation {i}"),
             answered_by=_types(e.get("answered_by"), groups, f"{source}: expectation {i}"),
+            new_conversations_only=bool(e.get("new_conversations_only", False)),
         )
         for i, e in enumerate(data.get("expectations") or [])
     )

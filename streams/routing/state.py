@@ -61,7 +61,7 @@ class PatientState:
 
 
 def _grant_to_list(g: Grant) -> list[str | None]:
-    return [g.her_id, g.name, g.care_level, g.topic, g.reason, g.rule_id, g.priority]
+    return [g.her_id, g.name, g.care_level, g.topic, g.reason, g.rule_id, g.priority, g.person]
 
 
 def _grant_from_list(v: list[Any]) -> Grant:

@@ -73,6 +73,7 @@ ACCEPTS_BY_KIND: MappingProxyType[PartyKind, MappingProxyType[str, tuple[str, ..
         PartyKind.GP_OFFICE: _freeze({
             **_DIALOG, **_RESULTS, **_EPIKRISE,
             "HELSEOPPLYSNINGER_LEGE": ("1.5", "1.6"),
+            "UTSKRIVNINGSRAPPORT": ("1.5", "1.6"),  # the discharge report reaches the GP too
             "SAMFLYT_KJ_LEGEMIDDELENDRING": ("1.0",),
         }),
         PartyKind.GP: _freeze({}),  # persons are reached through their office

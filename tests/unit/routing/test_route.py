@@ -61,6 +61,7 @@ def world() -> RegistryView:
         party("500", PartyKind.HEALTH_STATION, CareLevel.MUNICIPAL, accepts={}),
         party("900", PartyKind.NATIONAL_SERVICE, CareLevel.NATIONAL),
         party("901", PartyKind.NATIONAL_SERVICE, CareLevel.NATIONAL),
+        party("902", PartyKind.CITIZEN_PORTAL, CareLevel.CITIZEN),
     ):
         view.put_party(p)
     view.put_service(
@@ -71,6 +72,7 @@ def world() -> RegistryView:
     view.put_service(
         NationalService("901", "Kjernejournal", "kjernejournal", frozenset({"EPIKRISE"}))
     )
+    view.put_service(NationalService("902", "helsenorge", "helsenorge", frozenset()))
     view.put_patient(
         PatientContext(
             "pk1",
@@ -80,7 +82,7 @@ def world() -> RegistryView:
                 Relationship("100", "home_care", "medication_administration"),
                 Relationship("101", "nursing_home", "stay"),
             ),
-            proxy_keys=("pk-daughter",),
+            proxies=("daughter-id",),
         )
     )
     return view
@@ -97,6 +99,7 @@ def facts(msg_type: str, sender: str, receiver: str, **kw: object) -> RoutingFac
         receiver_her_id=receiver,
         copy_her_ids=(),
         patient_key="pk1",
+        national_id="patient-id",
         action="N",
         document_id=None,
         conversation_id=None,
@@ -110,7 +113,10 @@ def facts(msg_type: str, sender: str, receiver: str, **kw: object) -> RoutingFac
 
 
 def reasons(routing: object) -> dict[str, str]:
-    return {g.her_id: g.reason for g in routing.grants}  # type: ignore[attr-defined]
+    return {  # citizens are told apart by the person the portal delivery is for
+        f"citizen:{g.person}" if g.person else g.her_id: g.reason
+        for g in routing.grants  # type: ignore[attr-defined]
+    }
 
 
 def test_dialogue_question_reaches_only_the_addressed_gp_office() -> None:
@@ -127,12 +133,12 @@ def test_lab_result_fans_out_to_requester_gp_national_service_and_citizens() -> 
         "300": "ADDRESSED",
         "200": "PATIENT_GP",
         "900": "NATIONAL_SERVICE",
-        "citizen:pk1": "CITIZEN",
-        "citizen:pk-daughter": "CITIZEN_PROXY",
+        "citizen:patient-id": "CITIZEN",
+        "citizen:daughter-id": "CITIZEN_PROXY",
     }
-    topics = {g.her_id: g.topic for g in r.grants}
-    assert topics["900"] == "delivery.national.provesvar"
-    assert topics["citizen:pk1"] == "delivery.citizen"
+    topics = {g.address: g.topic for g in r.grants}
+    assert topics[("900", None)] == "delivery.national.provesvar"
+    assert topics[("902", "patient-id")] == "delivery.citizen"
 
 
 def test_gp_is_not_copied_when_the_gp_office_requested_the_result() -> None:
@@ -145,16 +151,15 @@ def test_withheld_result_category_is_refused_to_citizens_with_reason() -> None:
     r = route(
         facts("SVAR_LAB", "400", "300", standard_version="1.4", category="HIST"), world(), RULES
     )
-    assert not any(g.her_id.startswith("citizen:") for g in r.grants)
-    assert {x.reason for x in r.refusals if x.her_id.startswith("citizen:")} == {
-        "WITHHELD_FROM_CITIZEN"
-    }
+    assert not any(g.person for g in r.grants)
+    assert {x.reason for x in r.refusals if x.her_id == "902"} == {"WITHHELD_FROM_CITIZEN"}
 
 
 def test_test_traffic_never_reaches_national_services_or_citizens() -> None:
     r = route(facts("SVAR_LAB", "400", "300", standard_version="1.4", is_test=True), world(), RULES)
     assert {g.topic for g in r.grants} == {"delivery.test"}
-    assert {"900", "citizen:pk1"} <= {x.her_id for x in r.refusals if x.reason == "TEST_TRAFFIC"}
+    assert reasons(r) == {"300": "TEST_TRAFFIC"}  # the addressee only
+    assert {"900", "902", "200"} <= {x.her_id for x in r.refusals if x.reason == "TEST_TRAFFIC"}
 
 
 def test_core_journal_info_goes_to_care_relationships_unless_opted_out() -> None:

@@ -1,0 +1,155 @@
+"""Agent: enrich, route and fan out canonical events per patient; watch for overdue answers.
+
+Keyed by the pseudonymous patient key, so a patient's events arrive in order on one partition
+and the patient's state (``patient-state`` table) is local. Clock ticks on the same partitions
+run the overdue watch inside the partition's processing (and its transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.pipeline import Pipeline, traceparent_of
+from streams.routing.state import PatientState
+from streams.stages.route import OVERDUE, OpenRequest, due, overdue_record, route_event
+
+log = logging.getLogger(__name__)
+TICK = b"tick"
+
+
+def register(p: Pipeline) -> None:
+    settings = p.settings
+    source = p.app.topic(settings.topic("canonical.events"), settings.topic("internal.clock"))
+    clock_name = settings.topic("internal.clock")
+
+    @p.app.agent(source, name="route_events")
+    async def route_events(stream: Any) -> None:
+        await p.feed.ready.wait()
+        async for event in stream.events():
+            try:
+                if event.message.topic == clock_name:
+                    await _tick(p, event.message.partition)
+                else:
+                    await _route(p, event)
+            except Exception:  # a poison message must not stop the agent
+                log.exception("route_events failed on a message; dead-lettered")
+                from streams.agents.crash import crash_dead_letter
+
+                await crash_dead_letter(p, event, stage="ROUTE")
+
+    @p.app.timer(interval=settings.clock_interval_seconds)  # type: ignore[untyped-decorator]
+    async def tick_partitions() -> None:
+        for tp in p.app.consumer.assignment():
+            if tp.topic == clock_name:
+                await p.topic("internal.clock").send(value=TICK, partition=tp.partition)
+
+
+async def _route(p: Pipeline, event: Any) -> None:
+    record = p.codec.decode_as("CanonicalEvent", event.value)
+    traceparent = traceparent_of(event)
+    headers = [("traceparent", traceparent.encode())] if traceparent else []
+    patients, open_requests = p.tables["patients"], p.tables["open"]
+    key = record["patient"]["patient_key"] if record.get("patient") else None
+    state = PatientState.from_json(patients.get(key)) if key else PatientState()
+    now = datetime.now(UTC)
+    outcome = route_event(
+        record,
+        view=p.feed.view,
+        rules=p.rules.current,
+        state=state,
+        now=now,
+        overdue_after=p.settings.overdue_after,
+        traceparent=traceparent,
+    )
+    for delivery in outcome.deliveries:
+        await p.send(
+            delivery.topic, delivery.key, p.codec.encode("Delivery", delivery.record), headers
+        )
+    for decision in outcome.decisions:
+        await p.send(
+            "decisions", outcome.facts.patient_key, p.codec.encode("Decision", decision), headers
+        )
+    if key and outcome.state is not state:
+        patients[key] = outcome.state.to_json()
+    partition = event.message.partition
+    if outcome.opened is not None:
+        if _is_answered_marker(open_requests.get(outcome.opened.message_id)):
+            del open_requests[outcome.opened.message_id]  # its answer came first
+        else:
+            open_requests[outcome.opened.message_id] = _open_to_json(outcome.opened, partition)
+    for request_id in outcome.answers:
+        current = open_requests.get(request_id)
+        if current is not None and not _is_answered_marker(current):
+            del open_requests[request_id]
+            p.counts["route.answered"] += 1
+        elif current is None:
+            # the answer overtook its request (they may travel different raw partitions)
+            open_requests[request_id] = json.dumps(
+                {"partition": partition, "answered_at": now.isoformat()}
+            ).encode()
+    p.counts["route.events"] += 1
+    p.counts["route.deliveries"] += len(outcome.deliveries)
+
+
+async def _tick(p: Pipeline, partition: int) -> None:
+    open_requests = p.tables["open"]
+    now = datetime.now(UTC)
+    mine = {}
+    for request_id, raw in list(open_requests.items()):
+        data = json.loads(raw)
+        if data["partition"] != partition:
+            continue
+        if "answered_at" in data:  # an early answer whose request never came: forget it
+            if now - datetime.fromisoformat(data["answered_at"]) > p.settings.overdue_after * 2:
+                del open_requests[request_id]
+        else:
+            mine[request_id] = _open_from_json(data)
+    for request in due(mine, now):
+        record = overdue_record(request, now)
+        await p.send("overdue", request.sender.get("her_id"), p.codec.encode("Overdue", record))
+        del open_requests[request.message_id]
+        p.counts["route.overdue"] += 1
+
+
+def _is_answered_marker(raw: bytes | None) -> bool:
+    return raw is not None and b'"answered_at"' in raw
+
+
+def _open_to_json(request: OpenRequest, partition: int) -> bytes:
+    return json.dumps(
+        {
+            "partition": partition,
+            "message_id": request.message_id,
+            "msg_type": request.msg_type,
+            "conversation_id": request.conversation_id,
+            "requested_at": request.requested_at.isoformat(),
+            "deadline": request.deadline.isoformat(),
+            "sender": request.sender,
+            "awaited_from": request.awaited_from,
+            "patient_key": request.patient_key,
+            "is_test": request.is_test,
+            "traceparent": request.traceparent,
+        },
+        default=str,
+    ).encode()
+
+
+def _open_from_json(data: dict[str, Any]) -> OpenRequest:
+    return OpenRequest(
+        data["message_id"],
+        data["msg_type"],
+        data["conversation_id"],
+        datetime.fromisoformat(data["requested_at"]),
+        datetime.fromisoformat(data["deadline"]),
+        data["sender"],
+        data["awaited_from"],
+        data["patient_key"],
+        data["is_test"],
+        data["traceparent"],
+    )
+
+
+__all__ = ["OVERDUE", "register"]

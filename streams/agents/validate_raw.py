@@ -1,0 +1,79 @@
+"""Agent: validate and normalise raw messages from every source (stage 1)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.pipeline import Pipeline, traceparent_of
+from streams.stages.validate import Accepted, Origin, validate
+
+log = logging.getLogger(__name__)
+
+
+def register(p: Pipeline) -> None:
+    seen = p.tables["seen"]
+
+    @p.app.agent(p.topic("raw"), name="validate_raw")
+    async def validate_raw(stream: Any) -> None:
+        await p.feed.ready.wait()
+        async for event in stream.events():
+            try:
+                await _handle(p, seen, event)
+            except Exception:  # a poison message must not stop the agent
+                log.exception("validate_raw failed on a message; dead-lettered")
+                await _dead_letter_crash(p, event)
+
+
+async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
+    message = event.message
+    traceparent = traceparent_of(event)
+    origin = Origin(
+        message.topic,
+        message.partition,
+        message.offset,
+        datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None,
+        message.key,
+        list(message.headers or ()),
+    )
+    result = validate(
+        event.value,
+        origin=origin,
+        registry=p.feed.view,
+        patient_key=p.patient_key,
+        limits=p.limits,
+        reject_unknown_receiver=p.settings.reject_unknown_receiver,
+        traceparent=traceparent,
+    )
+    headers = [("traceparent", traceparent.encode())] if traceparent else []
+    if result.parsed is not None:
+        dedup_key = f"{result.parsed.sender.her_id}:{result.parsed.message_id}"
+        if seen.get(dedup_key) is not None:
+            p.counts["validate.duplicate"] += 1
+            return  # a duplicate gets neither a second delivery nor a second AppRec
+        seen[dedup_key] = b"1"
+    for receipt in result.receipts:
+        await p.send(
+            "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers
+        )
+    if isinstance(result, Accepted):
+        p.counts["validate.accepted"] += 1
+        key = result.patient_key or result.parsed.message_id
+        await p.send(
+            "canonical.events", key, p.codec.encode("CanonicalEvent", result.event), headers
+        )
+    else:
+        p.counts[f"validate.rejected.{result.dead_letter['reason']}"] += 1
+        await p.send(
+            "deadletter",
+            result.dead_letter["message_id"],
+            p.codec.encode("DeadLetter", result.dead_letter),
+            headers,
+        )
+
+
+async def _dead_letter_crash(p: Pipeline, event: Any) -> None:
+    from streams.agents.crash import crash_dead_letter
+
+    await crash_dead_letter(p, event, stage="VALIDATE")

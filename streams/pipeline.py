@@ -1,0 +1,108 @@
+"""The running pipeline: one Faust app, its topics and tables, the registry feed, the rules,
+and the agents of :mod:`streams.agents` wired onto them.
+
+``build_pipeline(settings)`` returns a :class:`Pipeline` whose ``app`` is started by a worker
+(``samflyt worker``), by the demo, or in-process by the integration tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from faust.types import TableT
+
+from connectors.sdk.headers import TRACEPARENT
+from schemas.codec import Codec, default_codec
+from schemas.xml import ParseLimits
+from streams.app import create_app
+from streams.registries.feed import RegistryFeed, patient_key_fn
+from streams.routing.rules import RuleSetSource
+from streams.settings import Settings
+from streams.topics import CATALOGUE, RAW_SOURCES
+
+log = logging.getLogger(__name__)
+CLOCK = "internal.clock"
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    app: faust.App
+    codec: Codec
+    feed: RegistryFeed
+    rules: RuleSetSource
+    limits: ParseLimits
+    topics: dict[str, faust.TopicT] = field(default_factory=dict)
+    tables: dict[str, TableT[Any, Any]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.patient_key = patient_key_fn(self.settings)
+
+    def topic(self, name: str) -> faust.TopicT:
+        return self.topics[name]
+
+    async def send(
+        self,
+        name: str,
+        key: str | bytes | None,
+        value: bytes,
+        headers: Iterable[tuple[str, bytes]] = (),
+    ) -> None:
+        """Send within the current event's transaction (exactly-once) or batch (at-least-once)."""
+        await self.topics[name].send(key=key, value=value, headers=list(headers))
+        self.counts[f"out.{name}"] += 1
+
+
+def traceparent_of(event: Any) -> str | None:
+    for key, value in event.message.headers or ():
+        if key == TRACEPARENT:
+            return str(value.decode("ascii", errors="replace"))
+    return None
+
+
+def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeline:
+    app = create_app(settings, web_port=web_port)
+    feed = RegistryFeed(settings)
+    pipeline = Pipeline(
+        settings=settings,
+        app=app,
+        codec=default_codec(),
+        feed=feed,
+        rules=RuleSetSource(settings.routing_rules),
+        limits=ParseLimits(max_bytes=settings.xml_max_bytes, max_depth=settings.xml_max_depth),
+    )
+    for spec in CATALOGUE:
+        pipeline.topics[spec.name] = app.topic(
+            settings.topic(spec.name), partitions=spec.partitions or settings.partitions
+        )
+    pipeline.topics["raw"] = app.topic(*(settings.topic(f"raw.{s}") for s in RAW_SOURCES))
+    pipeline.tables["seen"] = app.Table(
+        "seen-message-ids", default=None, partitions=settings.partitions
+    )
+    pipeline.tables["patients"] = app.Table(
+        "patient-state", default=None, partitions=settings.partitions
+    )
+    pipeline.tables["open"] = app.Table(
+        "open-requests", default=None, partitions=settings.partitions
+    )
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def load_registry() -> None:
+        try:
+            await feed.start()
+        except Exception as exc:  # without the registry nothing can be routed: stop the worker
+            log.exception("registry feed failed to start")
+            await app.crash(exc)
+
+    from streams.agents import deliver_to_senders, route_events, validate_raw
+
+    validate_raw.register(pipeline)
+    route_events.register(pipeline)
+    deliver_to_senders.register(pipeline)
+    return pipeline
