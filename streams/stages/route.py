@@ -132,6 +132,7 @@ def delivery_record(
         "decided_at": now,
         "recipient_her_id": grant.her_id,
         "recipient_name": grant.name,
+        "recipient_person": grant.person,
         "care_level": _LEVEL.get(grant.care_level, "OTHER"),
         "reason": grant.reason,
         "rule_id": grant.rule_id,

@@ -266,6 +266,7 @@ def records() -> dict[str, dict[str, Any]]:
             "decided_at": RECEIVED,
             "recipient_her_id": "8100002",
             "recipient_name": "Hjemmetjenesten sone nord",
+            "recipient_person": None,
             "care_level": "MUNICIPAL",
             "reason": "CARE_RELATIONSHIP",
             "rule_id": "epikrise.care-relationship",

@@ -229,19 +229,20 @@ def test_wrap_checks_the_other_fields() -> None:
 
 @pytest.fixture
 def event_v2(tmp_path: Path) -> Catalogue:
-    """CanonicalEvent v2 with one more field, and Delivery v2 embedding it."""
+    """CanonicalEvent v2 with one more field, and the next Delivery version embedding it."""
     root = tmp_path / "avro"
     shutil.copytree(Path(str(avro_dir())), root)
     released = root / "released"
     event = json.loads((released / "CanonicalEvent" / "v1.avsc").read_text())
     event["fields"].append(_DECISION_NOTE)
     (released / "CanonicalEvent" / "v2.avsc").write_text(json.dumps(event))
-    delivery = json.loads((released / "Delivery" / "v1.avsc").read_text())
+    latest = Catalogue.load(root).latest("Delivery").version
+    delivery = json.loads((released / "Delivery" / f"v{latest}.avsc").read_text())
     delivery["fields"][-1]["type"][0]["fields"].append(_DECISION_NOTE)
-    (released / "Delivery" / "v2.avsc").write_text(json.dumps(delivery))
+    (released / "Delivery" / f"v{latest + 1}.avsc").write_text(json.dumps(delivery))
     extra = [
         SchemaVersion(9101, CANONICAL_EVENT, 2),
-        SchemaVersion(9102, "no.samflyt.delivery.Delivery", 2),
+        SchemaVersion(9102, "no.samflyt.delivery.Delivery", latest + 1),
     ]
     return Catalogue([*Catalogue.load(root).entries(), *extra], root)
 

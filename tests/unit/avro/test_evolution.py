@@ -37,6 +37,7 @@ PINNED_IDS = {
     6: ("no.samflyt.overdue.Overdue", 1),
     7: ("no.samflyt.registry.CommunicationParty", 1),
     8: ("no.samflyt.registry.PatientRegistryEntry", 1),
+    9: ("no.samflyt.delivery.Delivery", 2),
 }
 
 
