@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import Field, model_validator
 
 from .._envelope import accepts, read_envelope, to_record
-from ..sdk import BadRecordError, Record, Source, SourceConfig
+from ..sdk import BadRecordError, Record, RetriableError, Source, SourceConfig
 from ..sdk.base import Health, HealthStatus
 from ..sdk.headers import TRACEPARENT
 from ..sdk.tracing import is_valid_traceparent
@@ -130,14 +130,17 @@ class HttpIngestSource(Source[HttpIngestConfig]):
         self.bound_port = int(addresses[0][1]) if addresses else self.config.port
 
     async def on_stop(self) -> None:
+        # answer every waiting caller first (503: retry), then close the server
+        waiting = [f for fs in self._waiting.values() for f in fs]
+        while not self._queue.empty():
+            waiting.append(self._queue.get_nowait()[1])
+        self._waiting.clear()
+        for future in waiting:
+            if not future.done():
+                future.set_exception(RetriableError("ingest stopping"))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        for futures in self._waiting.values():
-            for future in futures:
-                if not future.done():
-                    future.cancel()
-        self._waiting.clear()
 
     async def health(self) -> Health:
         if not self.started:

@@ -42,10 +42,12 @@ class MemoryPublisher:
 
 class HttpEndpoint:
     """A local HTTP endpoint that records what is POSTed (by ``Idempotency-Key``) and answers
-    ``status`` (200 by default; set 503 to simulate an outage, 400 to refuse)."""
+    ``status`` (200 by default; set 503 to simulate an outage); message ids in ``refuse`` are
+    answered 400."""
 
     def __init__(self) -> None:
         self.status = 200
+        self.refuse: set[str] = set()
         self.received: Counter[str] = Counter()
         self.calls = 0
         self.traceparents: list[str] = []
@@ -55,9 +57,12 @@ class HttpEndpoint:
     async def _handle(self, request: web.Request) -> web.Response:
         self.calls += 1
         await request.read()
+        key = request.headers.get("Idempotency-Key", "")
+        if key in self.refuse:
+            return web.Response(status=400)
         if self.status >= 300:
             return web.Response(status=self.status)
-        self.received[request.headers.get("Idempotency-Key", "")] += 1
+        self.received[key] += 1
         self.traceparents.append(request.headers.get("traceparent", ""))
         return web.Response(status=self.status)
 

@@ -38,6 +38,7 @@ from .tracing import is_valid_traceparent
 from .version import check_compatible
 
 __all__ = [
+    "ConfigConformance",
     "HttpEndpoint",
     "MemoryPublisher",
     "SinkConformance",
@@ -48,19 +49,25 @@ __all__ = [
 
 async def drive(runner: SourceRunner, publisher: MemoryPublisher, topic: str, expect: int,
                 timeout: float = 10.0) -> None:
-    """Poll and publish until ``expect`` records are on ``topic`` (or ``timeout``)."""
+    """Poll and publish until at least ``expect`` records are on ``topic`` and a poll comes
+    back empty (so anything offered again is processed too), or until ``timeout``."""
     deadline = time.monotonic() + timeout
-    while len(publisher.on(topic)) < expect and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
         records = await runner.source.poll(runner.config.batch_size)
         if records:
             await runner.process(records)
+        elif len(publisher.on(topic)) >= expect:
+            return
 
 
 class _SimulatedCrash(Exception):
     pass
 
 
-class _Conformance:
+class ConfigConformance:
+    """Checks that need no I/O: metadata, SDK version, config validation. Every suite
+    includes it; use it alone for a connector whose lifecycle needs outside services."""
+
     connector_class: ClassVar[type[Any]]
     invalid_settings: ClassVar[frozenset[str]]
     """Settings :meth:`invalid_config` gets wrong; at least two, all must be reported."""
@@ -98,6 +105,8 @@ class _Conformance:
         for setting in self.invalid_settings:
             assert setting in str(caught.value)
 
+
+class _Lifecycle(ConfigConformance):
     async def _start(self, connector: Any) -> None:
         await connector.start()
 
@@ -125,7 +134,7 @@ class _Conformance:
         assert (await connector.health()).status is HealthStatus.DOWN
 
 
-class SourceConformance(_Conformance):
+class SourceConformance(_Lifecycle):
     """The suite for a :class:`Source`. Implement ``make_config``, ``invalid_config`` and
     :meth:`add_input`."""
 
@@ -151,7 +160,6 @@ class SourceConformance(_Conformance):
         first = await self._run(tmp_path, store, publisher, 3, 3)
         await first.source.stop()
         second = await self._run(tmp_path, store, publisher, 2, 5)
-        await drive(second, publisher, second.config.topic, 6, timeout=1.0)  # nothing more
         await second.source.stop()
         ids = publisher.message_ids(second.config.topic)
         assert len(ids) == 5, f"published {len(ids)} records for 5 inputs"
@@ -178,7 +186,7 @@ class SourceConformance(_Conformance):
         await source.stop()
         if not all(publisher.message_ids(runner.config.topic)):
             pytest.skip("records without message_id are delivered at least once")
-        second = await self._run(tmp_path, store, publisher, 0, 4)
+        second = await self._run(tmp_path, store, publisher, 0, 3)
         await second.source.stop()
         ids = publisher.message_ids(runner.config.topic)
         assert sorted(set(ids)) == sorted(ids), "a message was published twice"
@@ -195,7 +203,7 @@ class SourceConformance(_Conformance):
             assert h.get_header(item.headers, h.CONNECTOR) == runner.name
 
 
-class SinkConformance(_Conformance):
+class SinkConformance(_Lifecycle):
     """The suite for a :class:`Sink`. Implement ``make_config`` (it may use ``self.endpoint``,
     a started :class:`HttpEndpoint`), ``invalid_config``, :meth:`records`, :meth:`bad_record`,
     :meth:`written` and :meth:`set_outage`."""

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus" / "sarepta"
-_DIALOG = (CORPUS / "dialogmelding-1.1" / "Helsefaglig_dialog_angi_profesjon_hos_mottaker.xml")
+_DIALOG = CORPUS / "dialogmelding-1.1" / "Helsefaglig_dialog_angi_profesjon_hos_mottaker.xml"
 _LAB = CORPUS / "svarrapport-1.4" / "Svar_biokjemi_v1-4_Kansellering.xml"
 
 DIALOG_SENDER = "56704"  # HER-id of the sample's sending GP office
@@ -15,8 +15,9 @@ LAB_SENDER = "91126"
 
 
 def _with_id(data: bytes, message_id: str) -> bytes:
-    return re.sub(rb"<MsgId>[^<]*</MsgId>", b"<MsgId>" + message_id.encode() + b"</MsgId>",
-                  data, count=1)
+    return re.sub(
+        rb"<MsgId>[^<]*</MsgId>", b"<MsgId>" + message_id.encode() + b"</MsgId>", data, count=1
+    )
 
 
 def dialog(message_id: str | None = None, sender_her_id: str = DIALOG_SENDER) -> bytes:

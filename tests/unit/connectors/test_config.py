@@ -5,8 +5,12 @@ from connectors.sdk import ConnectorConfigError, RetryPolicy, validate_config
 
 
 def test_every_problem_is_reported_naming_its_setting(tmp_path) -> None:
-    raw = {"inbox": str(tmp_path / "missing"), "stable_for": -1, "retry": {"max_delay": 0},
-           "surplus": 1}
+    raw = {
+        "inbox": str(tmp_path / "missing"),
+        "stable_for": -1,
+        "retry": {"max_delay": 0},
+        "surplus": 1,
+    }
     with pytest.raises(ConnectorConfigError) as caught:
         validate_config("epj-filedrop", FileDropConfig, raw)
     settings = {p.setting for p in caught.value.problems}
@@ -32,6 +36,12 @@ def test_jitter_only_shortens_a_delay() -> None:
 
 def test_max_delay_below_initial_delay_is_refused() -> None:
     with pytest.raises(ConnectorConfigError) as caught:
-        validate_config("x", FileDropConfig.model_fields["retry"].annotation, {  # type: ignore[arg-type]
-            "initial_delay": 5, "max_delay": 1})
+        validate_config(
+            "x",
+            FileDropConfig.model_fields["retry"].annotation,
+            {  # type: ignore[arg-type]
+                "initial_delay": 5,
+                "max_delay": 1,
+            },
+        )
     assert "max_delay" in str(caught.value)

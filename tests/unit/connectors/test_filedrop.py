@@ -17,15 +17,27 @@ from tests.unit.connectors.messages import DIALOG_SENDER, dialog
 def make(tmp_path: Path, **kw: object) -> FileDropSource:
     inbox = tmp_path / "inbox"
     inbox.mkdir(exist_ok=True)
-    cfg = {"topic": "raw.epj", "inbox": inbox, "stable_for": 0, "scan_interval": 0.01,
-           "dead_letter_topic": "dlq", **kw}
+    cfg = {
+        "topic": "raw.epj",
+        "inbox": inbox,
+        "stable_for": 0,
+        "scan_interval": 0.01,
+        "dead_letter_topic": "dlq",
+        **kw,
+    }
     return FileDropSource(FileDropConfig.model_validate(cfg))
 
 
-@pytest.mark.parametrize(("name", "ok"), [
-    ("a.xml", True), ("a.xml.tmp", False), (".a.xml", False), ("a.XML.part", False),
-    ("a.txt", False),
-])
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("a.xml", True),
+        ("a.xml.tmp", False),
+        (".a.xml", False),
+        ("a.XML.part", False),
+        ("a.txt", False),
+    ],
+)
 def test_only_complete_names_are_candidates(name: str, ok: bool) -> None:
     assert is_candidate(name, "*.xml") is ok
 
@@ -80,7 +92,9 @@ async def test_published_files_move_to_done_and_bad_ones_to_failed_with_a_reason
     assert "code: T01" in reason
     assert len(pub.on("dlq")) == 1
     assert sorted(p.name for p in src.inbox.iterdir() if p.is_file()) == [
-        ".hidden.xml", "half.xml.tmp"]
+        ".hidden.xml",
+        "half.xml.tmp",
+    ]
 
 
 async def test_a_file_still_being_written_is_not_read(tmp_path: Path) -> None:

@@ -15,15 +15,21 @@ OTHER = "other-municipality-token"
 
 
 def config(**kw: object) -> HttpIngestConfig:
-    return HttpIngestConfig.model_validate({
-        "topic": "raw.epj",
-        "max_body_bytes": 64 * 1024,
-        "senders": [
-            {"name": "kattskinnet", "her_ids": [DIALOG_SENDER], "token_sha256": token_digest(TOKEN)},
-            {"name": "other", "her_ids": ["112374"], "token_sha256": token_digest(OTHER)},
-        ],
-        **kw,
-    })
+    return HttpIngestConfig.model_validate(
+        {
+            "topic": "raw.epj",
+            "max_body_bytes": 64 * 1024,
+            "senders": [
+                {
+                    "name": "kattskinnet",
+                    "her_ids": [DIALOG_SENDER],
+                    "token_sha256": token_digest(TOKEN),
+                },
+                {"name": "other", "her_ids": ["112374"], "token_sha256": token_digest(OTHER)},
+            ],
+            **kw,
+        }
+    )
 
 
 class FakePublisher:
@@ -51,8 +57,9 @@ def auth(token: str) -> dict[str, str]:
 
 async def test_accepted_message_gets_202_with_its_id(client, published) -> None:
     tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-    resp = await client.post("/messages", data=dialog("id-202"),
-                             headers={**auth(TOKEN), "traceparent": tp})
+    resp = await client.post(
+        "/messages", data=dialog("id-202"), headers={**auth(TOKEN), "traceparent": tp}
+    )
     assert resp.status == 202
     assert (await resp.json()) == {"message_id": "id-202", "status": "accepted"}
     (record,) = published.records
@@ -61,8 +68,9 @@ async def test_accepted_message_gets_202_with_its_id(client, published) -> None:
     assert record.header(headers.TRACEPARENT) == tp
 
 
-@pytest.mark.parametrize("header", [{}, {"Authorization": "Bearer wrong"},
-                                    {"Authorization": f"Basic {TOKEN}"}])
+@pytest.mark.parametrize(
+    "header", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}]
+)
 async def test_missing_or_wrong_token_is_401(client, published, header) -> None:
     resp = await client.post("/messages", data=dialog(), headers=header)
     assert resp.status == 401 and "WWW-Authenticate" in resp.headers
@@ -97,9 +105,12 @@ async def test_a_type_not_accepted_is_422(published) -> None:
 async def test_duplicate_token_digests_are_a_config_problem() -> None:
     from connectors.sdk import ConnectorConfigError, validate_config
 
-    raw = {"topic": "t", "senders": [
-        {"name": "a", "her_ids": ["1"], "token_sha256": token_digest(TOKEN)},
-        {"name": "b", "her_ids": ["2"], "token_sha256": token_digest(TOKEN)},
-    ]}
+    raw = {
+        "topic": "t",
+        "senders": [
+            {"name": "a", "her_ids": ["1"], "token_sha256": token_digest(TOKEN)},
+            {"name": "b", "her_ids": ["2"], "token_sha256": token_digest(TOKEN)},
+        ],
+    }
     with pytest.raises(ConnectorConfigError, match="share a token"):
         validate_config("epj-http", HttpIngestConfig, raw)

@@ -26,13 +26,18 @@ def delivery(her_id: str | None = "123", message_id: str | None = "m-1") -> Reco
     hs: headers.Headers = ()
     if message_id:
         hs = headers.with_header(hs, headers.MESSAGE_ID, message_id)
-    return Record(b"<x/>", key=her_id.encode() if her_id else None, headers=hs,
-                  position=Position("samflyt.delivery.municipal:1", "9"))
+    return Record(
+        b"<x/>",
+        key=her_id.encode() if her_id else None,
+        headers=hs,
+        position=Position("samflyt.delivery.municipal:1", "9"),
+    )
 
 
 def test_delivery_goes_to_the_recipient_outbox_or_endpoint(tmp_path: Path) -> None:
-    cfg = DeliveryConfig(topics=["d"], outbox_root=tmp_path,
-                         recipients={"777": {"url": "https://epj.example/in"}})
+    cfg = DeliveryConfig(
+        topics=["d"], outbox_root=tmp_path, recipients={"777": {"url": "https://epj.example/in"}}
+    )
     assert plan(delivery("123"), cfg).directory == tmp_path / "123"
     assert plan(delivery("777"), cfg).url == "https://epj.example/in"
     assert plan(delivery("123", "../../etc/passwd"), cfg).file_name.endswith(".xml")
@@ -52,9 +57,18 @@ def test_atomic_write_leaves_no_temp_file_and_is_idempotent(tmp_path: Path) -> N
     assert (tmp_path / "123" / "m.xml").read_bytes() == b"one"
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    (200, None), (202, None), (409, None), (503, True), (429, True), (400, False), (404, False),
-])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (200, None),
+        (202, None),
+        (409, None),
+        (503, True),
+        (429, True),
+        (400, False),
+        (404, False),
+    ],
+)
 def test_http_status_classification(status: int, outcome: bool | None) -> None:
     error = classify_status(status)
     assert (error.retriable if error else None) is outcome
@@ -63,19 +77,27 @@ def test_http_status_classification(status: int, outcome: bool | None) -> None:
 def test_destinations_take_their_topics_and_types() -> None:
     record = delivery().with_header(headers.MESSAGE_TYPE, "SVAR_LAB")
     assert wants(Destination(name="a", url="http://x"), record)
-    assert wants(Destination(name="a", url="http://x", topics=["samflyt.delivery.municipal"]),
-                 record)
+    assert wants(
+        Destination(name="a", url="http://x", topics=["samflyt.delivery.municipal"]), record
+    )
     assert not wants(Destination(name="a", url="http://x", topics=["other"]), record)
     assert not wants(Destination(name="a", url="http://x", message_types=["DIALOG_*"]), record)
 
 
 def test_message_store_row_from_headers_never_holds_the_national_id() -> None:
     cfg = MessageStoreConfig(topics=["t"], database_url="postgresql://x/y")
-    record = delivery().with_header(headers.PATIENT_KEY, "pk").with_header(
-        headers.CONVERSATION_ID, "c-1")
+    record = (
+        delivery()
+        .with_header(headers.PATIENT_KEY, "pk")
+        .with_header(headers.CONVERSATION_ID, "c-1")
+    )
     row = to_row(record, cfg, secret=None)
     assert (row.kind, row.message_id, row.conversation_id, row.patient_key) == (
-        "delivery", "m-1", "c-1", "pk")
+        "delivery",
+        "m-1",
+        "c-1",
+        "pk",
+    )
     assert (row.topic, row.partition, row.offset) == ("samflyt.delivery.municipal", 1, 9)
 
 

@@ -33,8 +33,9 @@ def fake_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "fake_connector_plugin.py").write_text(PLUGIN)
     info = tmp_path / "fake_connector_plugin-0.1.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-connector-plugin\n"
-                                   "Version: 0.1\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fake-connector-plugin\nVersion: 0.1\n"
+    )
     (info / "entry_points.txt").write_text(
         "[samflyt.connectors]\n"
         "fake-good = fake_connector_plugin:Good\n"

@@ -46,6 +46,7 @@ class ListReader:
     def __init__(self, records: list[Record]) -> None:
         self.records = records
         self.committed: list[Record] = []
+        self.drained = asyncio.Event()
 
     async def read(self, max_records: int) -> Sequence[Record]:
         batch, self.records = self.records[:max_records], self.records[max_records:]
@@ -55,6 +56,8 @@ class ListReader:
 
     async def commit(self, records: Sequence[Record]) -> None:
         self.committed.extend(records)
+        if not self.records:
+            self.drained.set()
 
 
 def rec(value: bytes, offset: int) -> Record:
@@ -62,9 +65,11 @@ def rec(value: bytes, offset: int) -> Record:
 
 
 def cfg(max_attempts: int | None = None) -> SinkConfig:
-    return SinkConfig(topics=["deliveries"], dead_letter_topic="dlq",
-                      retry=RetryPolicy(initial_delay=0.001, max_delay=0.002,
-                                        max_attempts=max_attempts))
+    return SinkConfig(
+        topics=["deliveries"],
+        dead_letter_topic="dlq",
+        retry=RetryPolicy(initial_delay=0.001, max_delay=0.002, max_attempts=max_attempts),
+    )
 
 
 async def test_retriable_outage_is_retried_until_everything_is_written_once() -> None:
@@ -80,8 +85,7 @@ async def test_bad_record_is_dead_lettered_with_origin_and_the_rest_written() ->
     runner = SinkLaneRunner(sink, "default", reader, pub)
     stop = asyncio.Event()
     task = asyncio.ensure_future(runner.run(stop))
-    while len(reader.committed) < 3:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(reader.drained.wait(), 5)
     stop.set()
     await task
     assert sink.written == [b"a", b"c"]
@@ -90,7 +94,10 @@ async def test_bad_record_is_dead_lettered_with_origin_and_the_rest_written() ->
     assert dead.value == b"bad"
     assert (get(headers.ERROR_STAGE), get(headers.ERROR_CODE)) == ("sink", "http-400")
     assert (get(headers.ERROR_TOPIC), get(headers.ERROR_PARTITION), get(headers.ERROR_OFFSET)) == (
-        "deliveries", "0", "1")
+        "deliveries",
+        "0",
+        "1",
+    )
 
 
 async def test_exhausted_retries_dead_letter_the_record_and_carry_on() -> None:
@@ -98,7 +105,9 @@ async def test_exhausted_retries_dead_letter_the_record_and_carry_on() -> None:
     runner = SinkLaneRunner(sink, "default", ListReader([]), pub)
     await runner.deliver([rec(b"a", 0)], asyncio.Event())
     (dead,) = pub.on("dlq")
-    assert "gave up after 2 attempts" in (headers.get_header(dead.headers, headers.ERROR_REASON) or "")
+    assert "gave up after 2 attempts" in (
+        headers.get_header(dead.headers, headers.ERROR_REASON) or ""
+    )
 
 
 async def test_stop_during_an_outage_leaves_the_batch_uncommitted() -> None:

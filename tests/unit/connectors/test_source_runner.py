@@ -40,8 +40,11 @@ class ListSource(Source[SourceConfig]):
 
 
 def rec(i: int, message_id: str | None = None) -> Record:
-    return Record(f"v{i}".encode(), position=Position("list", str(i)),
-                  message_id=message_id if message_id is not None else f"m{i}")
+    return Record(
+        f"v{i}".encode(),
+        position=Position("list", str(i)),
+        message_id=message_id if message_id is not None else f"m{i}",
+    )
 
 
 def config(**kw: object) -> SourceConfig:
@@ -87,7 +90,8 @@ async def test_duplicate_message_ids_are_published_once() -> None:
 
 async def test_a_rejected_record_goes_to_the_dead_letter_topic_with_error_headers() -> None:
     bad = Record(b"<broken", position=Position("list", "0")).rejected(
-        BadRecordError("not well-formed", code="T01"))
+        BadRecordError("not well-formed", code="T01")
+    )
     ListSource.items = [bad, rec(1)]
     pub = MemoryPublisher()
     runner = SourceRunner(ListSource(config(dead_letter_topic="dlq")), pub, MemoryPositionStore())
@@ -97,7 +101,9 @@ async def test_a_rejected_record_goes_to_the_dead_letter_topic_with_error_header
     assert dead.value == b"<broken"
     get = lambda name: headers.get_header(dead.headers, name)  # noqa: E731
     assert (get(headers.ERROR_CODE), get(headers.ERROR_STAGE)) == ("T01", "source")
-    assert get(headers.ERROR_CONNECTOR) == "list" and "well-formed" in (get(headers.ERROR_REASON) or "")
+    assert get(headers.ERROR_CONNECTOR) == "list" and "well-formed" in (
+        get(headers.ERROR_REASON) or ""
+    )
     assert len(pub.on("raw")) == 1
 
 
