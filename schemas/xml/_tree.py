@@ -1,4 +1,13 @@
-"""Small, fast accessors over an lxml tree in one namespace (Clark-notation tags, cached)."""
+"""Small, fast accessors over an lxml tree (Clark-notation tags).
+
+Extraction cost is dominated by Python-level work per element, not by libxml2: every child
+visited creates a proxy object, and every ``find``/``iterchildren(tag)``/XPath call has a fixed
+set-up cost of a few microseconds. So the readers index each node they need exactly once
+(:func:`kids`: one pass over its children into a dictionary, first child per tag) and then take
+every field of that node from the dictionary. Repeated children (``Ident``, ``CopyDest``…) are
+collected in the same pass (:func:`kids_and_all`). Every path step is a direct child, and when a
+tag repeats where one is expected the first one wins.
+"""
 
 from __future__ import annotations
 
@@ -9,76 +18,80 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 Element = etree._Element
+Index = dict[str, Element]
 
 _OSLO = ZoneInfo("Europe/Oslo")
+NO_KIDS: Index = {}  # shared, never written to: the index of a missing node
 
 
-class NsReader:
-    """Finds children by local name within one namespace; every path step is a direct child.
+def kids(node: Element | None) -> Index:
+    """The first child of ``node`` per tag; an empty index for a missing node."""
+    if node is None:
+        return NO_KIDS
+    index: Index = {}
+    for kid in node:
+        tag = kid.tag
+        if tag not in index:
+            index[tag] = kid
+    return index
 
-    One reader serves one message: it indexes each node's children on first use (a single C-level
-    pass), so repeated lookups are dictionary hits rather than ElementPath searches.
-    """
 
-    __slots__ = ("_index", "_tags", "ns")
+def kids_and_all(node: Element | None, many: str) -> tuple[Index, list[Element]]:
+    """:func:`kids` plus every child tagged ``many``, in document order, from the same pass."""
+    if node is None:
+        return NO_KIDS, []
+    index: Index = {}
+    found: list[Element] = []
+    for kid in node:
+        tag = kid.tag
+        if tag == many:
+            found.append(kid)
+        if tag not in index:
+            index[tag] = kid
+    return index, found
 
-    def __init__(self, ns: str, tags: dict[str, str] | None = None) -> None:
-        self.ns = ns
-        self._tags: dict[str, str] = {} if tags is None else tags
-        self._index: dict[Element, dict[str, Element]] = {}
 
-    def tag(self, local: str) -> str:
-        try:
-            return self._tags[local]
-        except KeyError:
-            clark = f"{{{self.ns}}}{local}" if self.ns else local
-            self._tags[local] = clark
-            return clark
+def text_at(index: Index, tag: str) -> str | None:
+    """Stripped text of the child ``tag``; None when missing or blank."""
+    node = index.get(tag)
+    if node is None:
+        return None
+    value = node.text
+    if value is None:
+        return None
+    return value.strip() or None
 
-    def kids(self, node: Element) -> dict[str, Element]:
-        index = self._index.get(node)
-        if index is None:
-            index = {}
-            for kid in node:
-                tag = kid.tag
-                if tag not in index and isinstance(tag, str):
-                    index[tag] = kid
-            self._index[node] = index
-        return index
 
-    def el(self, parent: Element | None, *path: str) -> Element | None:
-        node = parent
-        for local in path:
-            if node is None:
-                return None
-            node = self.kids(node).get(self.tag(local))
-        return node
+def v_at(index: Index, tag: str) -> str | None:
+    """The ``V`` attribute (code value) of the child ``tag``; ``S`` is never trusted."""
+    node = index.get(tag)
+    if node is None:
+        return None
+    value = node.get("V")
+    if value is None:
+        return None
+    return value.strip() or None
 
-    def all(self, parent: Element | None, local: str) -> list[Element]:
-        if parent is None:
-            return []
-        return list(parent.iterchildren(self.tag(local)))
 
-    def text(self, parent: Element | None, *path: str) -> str | None:
-        return text_of(self.el(parent, *path))
+class TagTable(dict[str, str]):
+    """Clark-notation tag of each local name in one namespace, built on first use."""
 
-    def v(self, parent: Element | None, *path: str) -> str | None:
-        """The ``V`` attribute (code value) of the element at ``path``; ``S`` is never trusted."""
-        node = self.el(parent, *path)
-        if node is None:
-            return None
-        value = node.get("V")
-        return value.strip() or None if value is not None else None
+    __slots__ = ("_prefix",)
+
+    def __init__(self, ns: str) -> None:
+        super().__init__()
+        self._prefix = f"{{{ns}}}" if ns else ""
+
+    def __missing__(self, local: str) -> str:
+        tag = self._prefix + local
+        self[local] = tag
+        return tag
 
 
 @lru_cache(maxsize=256)
-def _shared_tags(ns: str) -> dict[str, str]:
-    return {}
-
-
-def reader(ns: str) -> NsReader:
-    """A fresh reader for one message (tag names are shared, child indexes are not)."""
-    return NsReader(ns, _shared_tags(ns))
+def tags(ns: str) -> TagTable:
+    """The shared tag table of ``ns``."""
+    return TagTable(ns)
 
 
 def text_of(node: Element | None) -> str | None:

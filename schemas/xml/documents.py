@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.model import Action
-from schemas.xml._tree import Element, reader, split_tag, text_of
+from schemas.xml._tree import Element, kids, split_tag, tags, text_at, text_of, v_at
 
 _ACTIONS = {"N": Action.NEW, "M": Action.CHANGE, "C": Action.CANCEL}
 
@@ -29,9 +29,16 @@ def action_of(code: str | None) -> Action | None:
     return _ACTIONS.get((code or "").strip().upper())
 
 
+def _local(tag: object) -> str:
+    """The local name of a child's tag (as :func:`split_tag`, without building the pair)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.partition("}")[2] if tag.startswith("{") else tag
+
+
 def _child(node: Element, local: str) -> Element | None:
     for kid in node:
-        if split_tag(kid.tag)[1] == local:
+        if _local(kid.tag) == local:
             return kid
     return None
 
@@ -43,29 +50,34 @@ def read_document(doc: Element, standard: str) -> DocumentFacts:
     if standard == "dialogmelding":
         _dialog(doc, ns, facts)
     elif standard == "plo":
-        _plo(doc, ns, facts)
+        _plo(doc, ns, local, facts)
     elif standard == "henvisning":
         _henvisning2(doc, ns, facts)
     return facts
 
 
 def _dialog(doc: Element, ns: str, facts: DocumentFacts) -> None:
-    r = reader(ns)
-    notat = r.el(doc, "Notat")
-    foresp = r.el(doc, "Foresporsel")
+    t = tags(ns)
+    doc_index = kids(doc)
+    notat = doc_index.get(t["Notat"])
+    foresp = doc_index.get(t["Foresporsel"])
     if notat is not None:
+        notat_index = kids(notat)
         facts.body["dialogue_kind"] = "notat"
-        _put(facts, "theme_code", r.v(notat, "TemaKodet"))
-        _put(facts, "document_ref", r.text(notat, "DokIdNotat"))
-        foresp = r.el(notat, "Foresporsel")
-    elif foresp is not None:
-        facts.body["dialogue_kind"] = "foresporsel"
-        _put(facts, "document_ref", r.text(foresp, "DokIdForesp"))
+        _put(facts, "theme_code", v_at(notat_index, t["TemaKodet"]))
+        _put(facts, "document_ref", text_at(notat_index, t["DokIdNotat"]))
+        foresp = notat_index.get(t["Foresporsel"])
+        foresp_index = kids(foresp)
+    else:
+        foresp_index = kids(foresp)
+        if foresp is not None:
+            facts.body["dialogue_kind"] = "foresporsel"
+            _put(facts, "document_ref", text_at(foresp_index, t["DokIdForesp"]))
     if foresp is not None:
-        _put(facts, "question_type", r.v(foresp, "TypeForesp"))
+        _put(facts, "question_type", v_at(foresp_index, t["TypeForesp"]))
 
 
-def _plo(doc: Element, ns: str, facts: DocumentFacts) -> None:
+def _plo(doc: Element, ns: str, local: str, facts: DocumentFacts) -> None:
     info = _child(doc, "InformasjonOmForsendelsen")
     if info is not None:
         status = _child(info, "Forsendelsesstatus")
@@ -73,7 +85,7 @@ def _plo(doc: Element, ns: str, facts: DocumentFacts) -> None:
         answer = text_of(_child(info, "SvarPaaForesporsel"))
         if answer is not None:
             facts.body["answer_to_request"] = answer.lower()
-    if split_tag(doc.tag)[1] == "Pasientlogistikk":
+    if local == "Pasientlogistikk":
         # the kind of logistics message is the child in the root's own namespace
         kinds = [split_tag(k.tag)[1] for k in doc if split_tag(k.tag)[0] == ns]
         if kinds:
@@ -81,18 +93,21 @@ def _plo(doc: Element, ns: str, facts: DocumentFacts) -> None:
 
 
 def _henvisning2(doc: Element, ns: str, facts: DocumentFacts) -> None:
-    r = reader(ns)
-    facts.action = action_of(r.v(doc, "ServType"))
-    facts.document_id = r.text(doc, "DocumentId")
-    urgency = r.v(doc, "ReqServ", "Priority")
+    t = tags(ns)
+    doc_index = kids(doc)
+    facts.action = action_of(v_at(doc_index, t["ServType"]))
+    facts.document_id = text_at(doc_index, t["DocumentId"])
+    urgency = v_at(kids(doc_index.get(t["ReqServ"])), t["Priority"])
     facts.priority = urgency
     _put(facts, "urgency", urgency)
-    content = doc.find(f".//{{{_PO_2017}}}TypeInnhold")
+    # the first TypeInnhold anywhere below the root, as the path ``.//TypeInnhold`` finds it
+    content = next(doc.iterdescendants(_TYPE_INNHOLD), None)
     if content is not None:
         _put(facts, "referral_kind", content.get("V"))
 
 
 _PO_2017 = "http://ehelse.no/xmlstds/po/poKomponent/2017-11-30"
+_TYPE_INNHOLD = f"{{{_PO_2017}}}TypeInnhold"
 
 
 def _put(facts: DocumentFacts, key: str, value: str | None) -> None:

@@ -9,8 +9,20 @@ Epikrise (``ServRprt``), Svarrapport (``ServReport``), Henvisning 1.x and Rekvis
 from __future__ import annotations
 
 from schemas.model import Action, HeaderFamily, Observation, ParsedMessage
-from schemas.xml._party import hcp_party, message_patient
-from schemas.xml._tree import Element, NsReader, all_text, parse_datetime, reader
+from schemas.xml._party import hcp_party, hcp_party_at, message_patient
+from schemas.xml._tree import (
+    NO_KIDS,
+    Element,
+    Index,
+    TagTable,
+    all_text,
+    kids,
+    kids_and_all,
+    parse_datetime,
+    tags,
+    text_at,
+    v_at,
+)
 from schemas.xml.catalog import MESSAGE_NS, normalise_type
 from schemas.xml.documents import action_of
 from schemas.xml.errors import IncompleteMessageError
@@ -27,51 +39,57 @@ _CATEGORY_KEY = {
 
 def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     standard, version = MESSAGE_NS[ns]
-    r = reader(ns)
+    t = tags(ns)
+    root_index = kids(root)
     report: Element | None = None
     for local in _REPORT_ELEMENTS:
-        report = r.el(root, local)
+        report = root_index.get(t[local])
         if report is not None:
             break
-    category_el = r.el(report, "MsgDescr")
+    rep: Index = NO_KIDS
+    copy_dests: list[Element] = []
+    if report is not None:
+        rep, copy_dests = kids_and_all(report, t["CopyDest"])
+    category_el = rep.get(t["MsgDescr"])
     category = None
     if category_el is not None:
         category = category_el.get("V") or (category_el.text or "").strip() or None
-    msg_type = normalise_type(r.v(root, "Type"), standard, category)
+    msg_type = normalise_type(v_at(root_index, t["Type"]), standard, category)
     if not msg_type:
         raise IncompleteMessageError("Message/Type is missing")
-    msg_id_el = r.el(root, "MsgId")
+    msg_id_el = root_index.get(t["MsgId"])
     if msg_id_el is None:
         raise IncompleteMessageError("Message/MsgId is missing")
-    generated = parse_datetime(r.v(root, "GenDate") or r.text(root, "GenDate"))
+    gen_date = t["GenDate"]
+    generated = parse_datetime(v_at(root_index, gen_date) or text_at(root_index, gen_date))
     if generated is None:
         raise IncompleteMessageError("Message/GenDate is missing or not a date-time")
 
     body: dict[str, str] = {}
     if category:
         body[_CATEGORY_KEY[standard]] = category
-    report_status = r.v(report, "Status")
+    report_status = v_at(rep, t["Status"])
     if report_status:
         body["report_status"] = report_status
-    priority = r.v(report, "ReqServ", "Priority")
+    priority = v_at(kids(rep.get(t["ReqServ"])), t["Priority"])
     if priority:
         body["urgency"] = priority
 
     sent_id = (msg_id_el.text or "").strip()
     if sent_id != sent_id.lower():
         body["msg_id_as_sent"] = sent_id  # receipts quote the id exactly as the sender wrote it
-    providers = hcp_party(r, r.el(report, "ServProvider"))
-    requester = hcp_party(r, r.el(report, "Requester"))
+    providers = hcp_party(t, rep.get(t["ServProvider"]))
+    requester = hcp_party(t, rep.get(t["Requester"]))
     if standard in _REPORTS:
         sender, receiver = providers, requester
-        document_id = r.text(report, "ServProvId")
-        related = r.text(report, "ServReq", "Id")
+        document_id = text_at(rep, t["ServProvId"])
+        related = text_at(kids(rep.get(t["ServReq"])), t["Id"])
     else:
         sender, receiver = requester, providers
-        document_id = r.text(report, "Id")
+        document_id = text_at(rep, t["Id"])
         related = None
-    patient_el = r.el(report, "Patient")
-    observations = _observations(r, patient_el) if standard == "svarrapport" else ()
+    patient_el = rep.get(t["Patient"])
+    observations = _observations(t, patient_el) if standard == "svarrapport" else ()
     return ParsedMessage(
         family=HeaderFamily.MESSAGE,
         msg_type=msg_type,
@@ -83,43 +101,61 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
         sender=sender,
         receiver=receiver,
         raw=raw,
-        copy_receivers=tuple(hcp_party(r, c) for c in r.all(report, "CopyDest")),
-        patient=message_patient(r, patient_el),
-        action=action_of(r.v(report, "ServType")) or Action.NEW,
+        copy_receivers=tuple(hcp_party_at(t, kids(c)) for c in copy_dests),
+        patient=message_patient(t, patient_el),
+        action=action_of(v_at(rep, t["ServType"])) or Action.NEW,
         document_id=document_id.lower() if document_id else None,
         related_request_id=related.lower() if related else None,
-        is_test=(r.v(root, "Status") or "").upper() == "TEST",
+        is_test=(v_at(root_index, t["Status"]) or "").upper() == "TEST",
         priority=priority,
         body=body,
         observations=observations,
     )
 
 
-def _observations(r: NsReader, patient: Element | None) -> tuple[Observation, ...]:
+def _observations(t: TagTable, patient: Element | None) -> tuple[Observation, ...]:
     if patient is None:
         return ()
+    investigation_tag, id_tag = t["Investigation"], t["Id"]
+    num_result_tag, num_value_tag = t["NumResult"], t["NumResultValue"]
+    text_result_tag, text_value_tag, text_code_tag = (
+        t["TextResult"],
+        t["TextResultValue"],
+        t["TextCode"],
+    )
+    deviation_tag, status_tag, serv_type_tag = (
+        t["DevResultInd"],
+        t["StatusInvestigation"],
+        t["ServType"],
+    )
     out: list[Observation] = []
-    for item in patient.iter(r.tag("ResultItem")):
-        code_el = r.el(item, "Investigation", "Id")
+    for item in patient.iter(t["ResultItem"]):
+        index = kids(item)
+        code_el = kids(index.get(investigation_tag)).get(id_tag)
         value: str | None = None
         unit: str | None = None
-        num = r.el(item, "NumResult", "NumResultValue")
+        num = kids(index.get(num_result_tag)).get(num_value_tag)
         if num is not None:
             value = num.get("V")
             unit = num.get("U")
         else:
-            text_result = r.el(item, "TextResult")
-            value = all_text(r.el(text_result, "TextResultValue")) or r.v(text_result, "TextCode")
-        deviation = r.v(item, "DevResultInd")
+            text_result = kids(index.get(text_result_tag))
+            value = all_text(text_result.get(text_value_tag)) or v_at(text_result, text_code_tag)
+        deviation = v_at(index, deviation_tag)
+        if code_el is not None:
+            code, code_system = code_el.get("V"), code_el.get("S")
+            name = code_el.get("DN") or code_el.get("OT")
+        else:
+            code = code_system = name = None
         out.append(
             Observation(
-                code=code_el.get("V") if code_el is not None else None,
-                code_system=code_el.get("S") if code_el is not None else None,
-                name=(code_el.get("DN") or code_el.get("OT")) if code_el is not None else None,
+                code=code,
+                code_system=code_system,
+                name=name,
                 value=value,
                 unit=unit,
-                status=r.v(item, "StatusInvestigation"),
-                action=action_of(r.v(item, "ServType")),
+                status=v_at(index, status_tag),
+                action=action_of(v_at(index, serv_type_tag)),
                 abnormal=None if deviation is None else deviation not in ("0", "N"),
             )
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from schemas.model import Action, HeaderFamily, ParsedMessage
-from schemas.xml._party import msghead_party, msghead_patient
+from schemas.model import Action, HeaderFamily, ParsedMessage, Party
+from schemas.xml._party import msghead_party, msghead_party_at, msghead_patient
 from schemas.xml._tree import (
     Element,
-    NsReader,
     first_element_child,
+    kids,
+    kids_and_all,
     parse_datetime,
-    reader,
     split_tag,
+    text_at,
+    v_at,
 )
 from schemas.xml.catalog import BASE64_NS, MSGHEAD_NS, OPAQUE, document_standard
 from schemas.xml.documents import DocumentFacts, read_document
@@ -18,15 +20,36 @@ from schemas.xml.errors import IncompleteMessageError
 
 _TEST_STATUS = frozenset({"D", "T"})  # kodeverk 8213: D Debugging (and T used by some senders)
 
+_M = f"{{{MSGHEAD_NS}}}"
+_MSG_INFO = _M + "MsgInfo"
+_DOCUMENT = _M + "Document"
+_REF_DOC = _M + "RefDoc"
+_MSG_TYPE = _M + "MsgType"
+_CONTENT = _M + "Content"
+_TYPE = _M + "Type"
+_MSG_ID = _M + "MsgId"
+_GEN_DATE = _M + "GenDate"
+_MIG_VERSION = _M + "MIGversion"
+_CONVERSATION_REF = _M + "ConversationRef"
+_REF_TO_PARENT = _M + "RefToParent"
+_REF_TO_CONVERSATION = _M + "RefToConversation"
+_OTHER_RECEIVER = _M + "OtherReceiver"
+_ROLE_RECEIVER = _M + "RoleReceiver"
+_SENDER = _M + "Sender"
+_RECEIVER = _M + "Receiver"
+_PATIENT = _M + "Patient"
+_PROCESSING_STATUS = _M + "ProcessingStatus"
+_REQUESTED_PRIORITY = _M + "RequestedPriority"
 
-def _payload(r: NsReader, root: Element) -> tuple[Element | None, int]:
+
+def _payload(documents: list[Element]) -> tuple[Element | None, int]:
     """The business document and the number of attachments."""
     payload: Element | None = None
     attachments = 0
-    for doc in r.all(root, "Document"):
-        ref = r.el(doc, "RefDoc")
-        kind = (r.v(ref, "MsgType") or "").upper()
-        content = first_element_child(r.el(ref, "Content"))
+    for doc in documents:
+        ref = kids(kids(doc).get(_REF_DOC))
+        kind = (v_at(ref, _MSG_TYPE) or "").upper()
+        content = first_element_child(ref.get(_CONTENT))
         if kind == "A" or (content is not None and split_tag(content.tag)[0] == BASE64_NS):
             attachments += 1
         elif payload is None and content is not None:
@@ -35,21 +58,22 @@ def _payload(r: NsReader, root: Element) -> tuple[Element | None, int]:
 
 
 def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
-    r = reader(MSGHEAD_NS)
-    info = r.el(root, "MsgInfo")
-    if info is None:
+    root_index, documents = kids_and_all(root, _DOCUMENT)
+    info_el = root_index.get(_MSG_INFO)
+    if info_el is None:
         raise IncompleteMessageError("MsgHead without MsgInfo")
-    msg_type = (r.v(info, "Type") or "").upper()
+    info, others = kids_and_all(info_el, _OTHER_RECEIVER)
+    msg_type = (v_at(info, _TYPE) or "").upper()
     if not msg_type:
         raise IncompleteMessageError("MsgInfo/Type is missing")
-    msg_id_el = r.el(info, "MsgId")
+    msg_id_el = info.get(_MSG_ID)
     if msg_id_el is None:
         raise IncompleteMessageError("MsgInfo/MsgId is missing")
-    generated = parse_datetime(r.text(info, "GenDate"))
+    generated = parse_datetime(text_at(info, _GEN_DATE))
     if generated is None:
         raise IncompleteMessageError("MsgInfo/GenDate is missing or not a date-time")
 
-    payload, attachments = _payload(r, root)
+    payload, attachments = _payload(documents)
     if payload is not None:
         doc_ns = split_tag(payload.tag)[0]
         standard, version = document_standard(doc_ns)
@@ -61,13 +85,13 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         body["document_namespace"] = doc_ns
     if attachments:
         body["attachments"] = str(attachments)
-    mig = r.text(info, "MIGversion")
+    mig = text_at(info, _MIG_VERSION)
     if mig:
         body["header_version"] = mig
 
-    conv = r.el(info, "ConversationRef")
-    parent = r.text(conv, "RefToParent")
-    conversation = r.text(conv, "RefToConversation")
+    conv = kids(info.get(_CONVERSATION_REF))
+    parent = text_at(conv, _REF_TO_PARENT)
+    conversation = text_at(conv, _REF_TO_CONVERSATION)
     sent_id = (msg_id_el.text or "").strip()
     message_id = sent_id.lower()
     if sent_id != message_id:
@@ -77,11 +101,11 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
     if document_id is None and standard == "plo":
         # PLO documents chain by conversation: the first message's id names the document
         document_id = (conversation or message_id).lower()
-    copies = tuple(
-        msghead_party(r, other)
-        for other in r.all(info, "OtherReceiver")
-        if (r.v(other, "RoleReceiver") or "COP").upper() == "COP"
-    )
+    copies: list[Party] = []
+    for other in others:
+        other_index = kids(other)
+        if (v_at(other_index, _ROLE_RECEIVER) or "COP").upper() == "COP":
+            copies.append(msghead_party_at(other_index))
     return ParsedMessage(
         family=HeaderFamily.MSGHEAD,
         msg_type=msg_type,
@@ -90,16 +114,16 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         root_namespace=doc_ns,
         message_id=message_id,
         generated_at=generated,
-        sender=msghead_party(r, r.el(info, "Sender")),
-        receiver=msghead_party(r, r.el(info, "Receiver")),
+        sender=msghead_party(info.get(_SENDER)),
+        receiver=msghead_party(info.get(_RECEIVER)),
         raw=raw,
-        copy_receivers=copies,
-        patient=msghead_patient(r, r.el(info, "Patient")),
+        copy_receivers=tuple(copies),
+        patient=msghead_patient(info.get(_PATIENT)),
         action=action,
         document_id=document_id.strip().lower() if document_id else None,
         refers_to_parent=parent.lower() if parent else None,
         conversation_id=conversation.lower() if conversation else None,
-        is_test=(r.v(info, "ProcessingStatus") or "").upper() in _TEST_STATUS,
-        priority=facts.priority or r.v(info, "RequestedPriority"),
+        is_test=(v_at(info, _PROCESSING_STATUS) or "").upper() in _TEST_STATUS,
+        priority=facts.priority or v_at(info, _REQUESTED_PRIORITY),
         body=body,
     )
