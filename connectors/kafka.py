@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.codec import has_lz4
+from aiokafka.errors import KafkaError
 
 from .positions import Pending, Published
 from .sdk.headers import MESSAGE_ID, Headers
@@ -90,11 +91,14 @@ class KafkaPublisher:
     async def publish(self, items: Sequence[Outgoing]) -> list[Ack | BaseException]:
         futures: list[asyncio.Future[Any]] = []
         for item in items:
-            futures.append(
-                await self._producer.send(
+            try:
+                future = await self._producer.send(
                     item.topic, item.value, key=item.key, headers=list(item.headers)
                 )
-            )
+            except KafkaError as exc:  # e.g. no metadata yet: the caller decides on `retriable`
+                future = asyncio.get_running_loop().create_future()
+                future.set_exception(exc)
+            futures.append(future)
         results = await asyncio.gather(*futures, return_exceptions=True)
         return [
             r if isinstance(r, BaseException) else Ack(r.topic, r.partition, r.offset)
