@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from faust.contrib.opentelemetry import setup_opentelemetry
 from faust.types import TableT
 
 from connectors.sdk.headers import TRACEPARENT
 from schemas.codec import Codec, default_codec
 from schemas.xml import ParseLimits
 from streams.app import create_app
+from streams.metrics import count_out
 from streams.registries.feed import RegistryFeed, patient_key_fn
 from streams.routing.rules import RuleSetSource
 from streams.settings import Settings
+from streams.telemetry import setup_tracing
 from streams.topics import CATALOGUE, RAW_SOURCES
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class Pipeline:
         """Send within the current event's transaction (exactly-once) or batch (at-least-once)."""
         await self.topics[name].send(key=key, value=value, headers=list(headers))
         self.counts[f"out.{name}"] += 1
+        count_out(name)
 
 
 def traceparent_of(event: Any) -> str | None:
@@ -68,6 +72,8 @@ def traceparent_of(event: Any) -> str | None:
 
 def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeline:
     app = create_app(settings, web_port=web_port)
+    if setup_tracing(settings.app_id):
+        setup_opentelemetry(app)
     feed = RegistryFeed(settings)
     pipeline = Pipeline(
         settings=settings,
@@ -100,9 +106,18 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
             log.exception("registry feed failed to start")
             await app.crash(exc)
 
-    from streams.agents import deliver_to_senders, route_events, validate_raw
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    async def stop_registry_feed(app: faust.App, **kwargs: Any) -> None:
+        await feed.stop()
+
+    from streams.agents import deliver_to_senders, record_journey, route_events, validate_raw
 
     validate_raw.register(pipeline)
     route_events.register(pipeline)
     deliver_to_senders.register(pipeline)
+    record_journey.register(pipeline)
+    if settings.metrics_port:
+        from streams.metrics_server import MetricsServer
+
+        app.add_dependency(MetricsServer(pipeline, settings.metrics_port))
     return pipeline

@@ -128,7 +128,7 @@ def delivery_record(
     trace: dict[str, Any],
 ) -> dict[str, Any]:
     return {
-        "delivery_id": derived_id("delivery", str(content_id), grant.her_id),
+        "delivery_id": derived_id("delivery", str(content_id), grant.her_id, grant.person or ""),
         "decided_at": now,
         "recipient_her_id": grant.her_id,
         "recipient_name": grant.name,

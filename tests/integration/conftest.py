@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.admin import ensure_topics
 from streams.db import migrate_database
@@ -71,14 +72,41 @@ def database_url(local_services: LocalServices) -> Iterator[str]:
     asyncio.run(drop())
 
 
+@pytest.fixture(scope="session")
+def topic_prefixes(kafka_bootstrap: str) -> Iterator[list[str]]:
+    """Prefixes of the topics this session creates; their topics are deleted at the end, so
+    repeated runs do not pile up partitions on the broker."""
+    prefixes: list[str] = []
+    yield prefixes
+    asyncio.run(_delete_topics(kafka_bootstrap, prefixes))
+
+
+async def _delete_topics(bootstrap: str, prefixes: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(tuple(prefixes))]
+        for i in range(0, len(doomed), 100):
+            await admin.delete_topics(doomed[i : i + 100])
+    finally:
+        await admin.close()
+
+
+def new_test_prefix(prefixes: list[str]) -> str:
+    prefix = f"test.{uuid.uuid4().hex[:10]}."
+    prefixes.append(prefix)
+    return prefix
+
+
 @pytest.fixture
-def settings(kafka_bootstrap: str, database_url: str) -> Settings:
+def settings(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Settings:
     """Settings pointing at the real services, with a topic prefix and app id of this test."""
-    run = uuid.uuid4().hex[:10]
+    prefix = new_test_prefix(topic_prefixes)
+    run = prefix.split(".")[1]
     return load_settings(
         kafka_bootstrap=kafka_bootstrap,
         database_url=database_url,
-        topic_prefix=f"test.{run}.",
+        topic_prefix=prefix,
         app_id=f"samflyt-test-{run}",
         environment="test",
         worker_web_port=0,

@@ -78,3 +78,44 @@ def _run(script: str, action: str) -> None:
     result = subprocess.run(["bash", str(INFRA / script), action], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{script} {action} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PrivateKafka:
+    """A broker of one test's own (own ports and state directory), for tests that stop and
+    restart it; restarting the shared broker would disturb every other test."""
+
+    state_dir: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SAMFLYT_STATE_DIR": str(self.state_dir),
+            "SAMFLYT_KAFKA_PORT": str(self.port),
+            "SAMFLYT_KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "SAMFLYT_KAFKA_HEAP": "512M",
+        }
+
+    def run(self, action: str) -> None:
+        result = subprocess.run(
+            ["bash", str(INFRA / "kafka/kafka.sh"), action],
+            capture_output=True,
+            text=True,
+            env=self._env(),
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"private kafka {action} failed:\n{result.stderr}")

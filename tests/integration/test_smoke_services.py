@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,12 +10,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.app import create_app
 from streams.db import migrate
 from streams.settings import Settings
-
-INFRA = Path(__file__).resolve().parents[2] / "infra"
+from tests.integration.services import PrivateKafka
 
 
 async def _consume(
@@ -105,24 +103,21 @@ async def test_migrations_are_applied_once_and_rows_persist(
 
 
 @pytest.mark.slow
-async def test_broker_keeps_messages_across_a_restart(
-    kafka_bootstrap: str, make_topic: Callable[..., Awaitable[str]]
-) -> None:
-    if os.environ.get("SAMFLYT_KAFKA_BOOTSTRAP"):
-        pytest.skip("the broker is external (SAMFLYT_KAFKA_BOOTSTRAP); samflyt does not restart it")
-    topic = await make_topic("restart")
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    await producer.send_and_wait(topic, b"before restart", key=b"k")
-    await producer.stop()
-
-    for action in ("stop", "start"):
-        result = await asyncio.to_thread(
-            subprocess.run,
-            ["bash", str(INFRA / "kafka/kafka.sh"), action],
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stderr
-    [(_, value, _)] = await _consume(kafka_bootstrap, topic, 1, timeout=60)
-    assert value == b"before restart"
+async def test_broker_keeps_messages_across_a_restart(tmp_path: Path) -> None:
+    broker = PrivateKafka(tmp_path / "state")
+    await asyncio.to_thread(broker.run, "start")
+    try:
+        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        await admin.start()
+        await admin.create_topics([NewTopic("restart", 1, 1)])
+        await admin.close()
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+        await producer.start()
+        await producer.send_and_wait("restart", b"before restart", key=b"k")
+        await producer.stop()
+        await asyncio.to_thread(broker.run, "stop")
+        await asyncio.to_thread(broker.run, "start")
+        [(_, value, _)] = await _consume(broker.bootstrap, "restart", 1, timeout=60)
+        assert value == b"before restart"
+    finally:
+        await asyncio.to_thread(broker.run, "stop")
