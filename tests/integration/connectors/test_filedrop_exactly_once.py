@@ -82,7 +82,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
         proc = spawn(config, kafka_bootstrap, database_url)
         try:
             await wait_for(
-                lambda t=threshold: done_count(done) >= t or proc.poll() is not None,
+                lambda t=threshold, p=proc: done_count(done) >= t or p.poll() is not None,
                 60,
                 f"{threshold} files done",
             )
@@ -124,7 +124,7 @@ async def test_a_half_written_file_is_not_read(
     inbox.mkdir()
     renamed, appended = dialog(f"tmp-{uuid.uuid4()}"), dialog(f"slow-{uuid.uuid4()}")
     (inbox / "renamed.xml.tmp").write_bytes(renamed[: len(renamed) // 2])
-    with open(inbox / "appended.xml", "wb") as slow:
+    with open(inbox / "appended.xml", "wb") as slow:  # noqa: ASYNC230 - the test is the writer
         slow.write(appended[: len(appended) // 2])
         slow.flush()
         source = FileDropSource(
