@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -112,6 +113,7 @@ def handle(args: argparse.Namespace, settings: Any = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(prog="python -m connectors")
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_subcommands(subparsers)

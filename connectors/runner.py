@@ -25,7 +25,12 @@ from .kafka import KafkaBatchReader, KafkaPublisher, find_published
 from .positions import PgPositionStore
 from .sdk.base import Connector, Sink, Source
 from .sdk.config import validate_config
-from .sdk.exceptions import ConfigProblem, ConnectorConfigError, ConnectorNotFoundError
+from .sdk.exceptions import (
+    ConfigProblem,
+    ConnectorConfigError,
+    ConnectorError,
+    ConnectorNotFoundError,
+)
 from .sdk.version import check_compatible
 from .sink_runner import SinkLaneRunner
 from .source_runner import SourceRunner
@@ -99,6 +104,21 @@ def group_id(sink: Sink[Any], lane: str, lanes: Sequence[str]) -> str:
     return base if len(lanes) == 1 else f"{base}.{lane}"
 
 
+async def _start_sink(sink: Sink[Any], stop: asyncio.Event) -> None:
+    """Start ``sink``, retrying retriable start-up errors with the configured backoff."""
+    attempt = 0
+    while True:
+        try:
+            await sink.start()
+            return
+        except ConnectorError as exc:
+            attempt += 1
+            if not exc.retriable or sink.config.retry.exhausted(attempt) or stop.is_set():
+                raise
+            log.warning("sink start failed; retrying", extra={"connector": sink.name})
+            await asyncio.sleep(sink.config.retry.delay(attempt))
+
+
 async def run_sink(sink: Sink[Any], *, bootstrap_servers: str, stop: asyncio.Event) -> None:
     publisher = KafkaPublisher(bootstrap_servers, client_id=f"samflyt-connector-{sink.name}")
     await publisher.start()
@@ -108,7 +128,7 @@ async def run_sink(sink: Sink[Any], *, bootstrap_servers: str, stop: asyncio.Eve
         for lane in lanes
     ]
     try:
-        await sink.start()
+        await _start_sink(sink, stop)
         for reader in readers:
             await reader.start()
         runners = [

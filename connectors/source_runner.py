@@ -100,7 +100,18 @@ class SourceRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.recover()
-        await self.source.start(await self.store.load(self.name))
+        committed = await self.store.load(self.name)
+        attempt = 0
+        while True:
+            try:
+                await self.source.start(committed)
+                break
+            except ConnectorError as exc:
+                attempt += 1
+                if not exc.retriable or self.config.retry.exhausted(attempt) or stop.is_set():
+                    raise
+                log.warning("source start failed; retrying", extra={"connector": self.name})
+                await self._backoff(attempt, stop)
         log.info("source started", extra={"connector": self.name})
         try:
             attempt = 0
