@@ -8,6 +8,7 @@ import aiohttp
 
 from ..sdk import BadRecordError, ConnectorError, Record, RetriableError
 from ..sdk import headers as h
+from ._delivery import unpack
 
 __all__ = ["classify_status", "post_record", "record_topic", "token_from_env"]
 
@@ -41,17 +42,21 @@ async def post_record(
     timeout: float,
     token: str | None = None,
 ) -> ConnectorError | None:
-    """POST ``record.value``; ``None`` on success, else the classified error."""
-    headers = {"Content-Type": record.header(h.CONTENT_TYPE) or "application/xml"}
-    for name, header in (("traceparent", h.TRACEPARENT), ("Idempotency-Key", h.MESSAGE_ID)):
-        value = record.header(header)
-        if value:
-            headers[name] = value
+    """POST the record's body (the original message when it carries one, see
+    :func:`unpack`); ``None`` on success, else the classified error."""
+    unpacked = unpack(record)
+    headers = {"Content-Type": unpacked.content_type}
+    key = unpacked.delivery_id or unpacked.message_id
+    if key:
+        headers["Idempotency-Key"] = key
+    traceparent = record.header(h.TRACEPARENT)
+    if traceparent:
+        headers["traceparent"] = traceparent
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
         async with session.post(
-            url, data=record.value, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            url, data=unpacked.body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
         ) as response:
             await response.read()
             return classify_status(response.status)

@@ -1,9 +1,10 @@
 """EPJ delivery: each delivery for a recipient HER-id goes into that recipient's outbox
 directory (atomic write, named by message id) or is POSTed to its endpoint.
 
-The recipient is the ``samflyt.recipient-her-id`` header, else the record key (delivery topics
-are keyed by recipient HER-id). Writing twice is harmless: an existing file of the same message
-id means it was delivered; an endpoint gets ``Idempotency-Key: <message id>``.
+The recipient and message id come from the Avro ``Delivery`` (else the ``samflyt.*`` headers,
+else the record key: delivery topics are keyed by recipient HER-id); what is written is the
+original message the delivery carries. Writing twice is harmless: an existing file of the same
+message id means it was delivered; an endpoint gets ``Idempotency-Key: <delivery id>``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..sdk import BadRecordError, Failure, Record, RetriableError, Sink, SinkConfig
-from ..sdk import headers as h
 from ..sdk.base import DEFAULT_LANE
 from ._common import post_record, token_from_env
+from ._delivery import unpack
 
 __all__ = ["DeliveryConfig", "EpjDeliverySink", "Recipient", "Target", "plan"]
 
@@ -53,6 +54,7 @@ class Target:
     url: str | None
     token_env: str | None
     file_name: str
+    body: bytes
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -66,18 +68,19 @@ def _file_name(message_id: str) -> str:
 
 def plan(record: Record, config: DeliveryConfig) -> Target:
     """Where ``record`` goes (pure); raises BadRecordError when it cannot be delivered."""
-    her_id = record.header(h.RECIPIENT_HER_ID) or (record.key or b"").decode(errors="replace")
+    unpacked = unpack(record)
+    her_id = unpacked.recipient_her_id or (record.key or b"").decode(errors="replace")
     if not her_id:
         raise BadRecordError("delivery without a recipient HER-id", code="no-recipient")
-    message_id = record.header(h.MESSAGE_ID) or record.message_id
+    message_id = unpacked.message_id
     if not message_id:
         raise BadRecordError("delivery without a message id", code="no-message-id")
     name = _file_name(message_id)
     recipient = config.recipients.get(her_id)
     if recipient is not None:
-        return Target(recipient.directory, recipient.url, recipient.token_env, name)
+        return Target(recipient.directory, recipient.url, recipient.token_env, name, unpacked.body)
     if config.outbox_root is not None and her_id.isdigit():
-        return Target(config.outbox_root / her_id, None, None, name)
+        return Target(config.outbox_root / her_id, None, None, name, unpacked.body)
     raise BadRecordError(f"no outbox or endpoint for HER-id {her_id}", code="unknown-recipient")
 
 
@@ -128,7 +131,7 @@ class EpjDeliverySink(Sink[DeliveryConfig]):
                 continue
             if target.directory is not None:
                 try:
-                    write_atomically(target.directory, target.file_name, record.value)
+                    write_atomically(target.directory, target.file_name, target.body)
                 except OSError as exc:
                     failures.append(Failure(record, _os_error(exc)))
             elif target.url is not None and self._session is not None:

@@ -1,9 +1,10 @@
 """PostgreSQL message store: every canonical event and delivery, queryable by message id, by
 conversation and by pseudonymous patient key (table ``message_store``, migration 0003).
 
-The query keys come from the ``samflyt.*`` headers the pipeline sets. For a raw XML record
-without them, the envelope is read and the patient key computed with the deployment secret
-(``patient_key_secret_env``): the national id itself is never stored in a column.
+The query keys come from the Avro record (canonical event, or the event/receipt/overdue inside
+a delivery), else the ``samflyt.*`` headers; for raw XML the envelope is read and the patient
+key computed with the deployment secret (``patient_key_secret_env``). The national id itself is
+never stored in a column.
 Idempotent: a record is stored once per (topic, partition, offset).
 """
 
@@ -24,6 +25,7 @@ from ..sdk import BadRecordError, Failure, Record, RetriableError, Sink, SinkCon
 from ..sdk import headers as h
 from ..sdk.base import DEFAULT_LANE
 from ._common import record_topic
+from ._delivery import unpack
 
 __all__ = ["MessageStoreConfig", "MessageStoreSink", "StoredMessage", "to_row"]
 
@@ -71,27 +73,29 @@ def _from_xml(data: bytes, secret: str | None) -> dict[str, str | None]:
 
 
 def to_row(record: Record, config: MessageStoreConfig, secret: str | None) -> StoredMessage:
-    """The row for ``record`` (pure but for the XML fallback); BadRecordError if unusable."""
+    """The row for ``record`` (pure but for parsing); BadRecordError if it has no message id.
+
+    Ids come from the Avro record (canonical event or delivery), else the ``samflyt.*``
+    headers, else (raw XML) the envelope, with the patient key computed from the national id.
+    """
     if record.position is None:
         raise BadRecordError("record without Kafka coordinates", code="no-position")
     topic = record_topic(record) or ""
+    u = unpack(record)
     fields: dict[str, str | None] = {
-        name: record.header(name)
-        for name in (
-            h.MESSAGE_ID,
-            h.CONVERSATION_ID,
-            h.MESSAGE_TYPE,
-            h.SENDER_HER_ID,
-            h.RECIPIENT_HER_ID,
-            h.PATIENT_KEY,
-        )
+        h.MESSAGE_ID: u.message_id,
+        h.CONVERSATION_ID: u.conversation_id,
+        h.MESSAGE_TYPE: u.message_type,
+        h.SENDER_HER_ID: u.sender_her_id,
+        h.RECIPIENT_HER_ID: u.recipient_her_id,
+        h.PATIENT_KEY: u.patient_key,
     }
     if not fields[h.MESSAGE_ID] and record.value.lstrip()[:1] == b"<":
         try:
             fields = {k: fields[k] or v for k, v in _from_xml(record.value, secret).items()}
         except MessageError as exc:
             raise BadRecordError(exc.detail, code=exc.code) from None
-    message_id = fields[h.MESSAGE_ID] or record.message_id
+    message_id = fields[h.MESSAGE_ID]
     if not message_id:
         raise BadRecordError("record without a message id", code="no-message-id")
     kept = {

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._envelope import accepts
 from ..sdk import Failure, Record, Sink, SinkConfig
-from ..sdk import headers as h
 from ..sdk.base import DEFAULT_LANE, Health, HealthStatus
 from ._common import post_record, record_topic, token_from_env
+from ._delivery import unpack
 
 __all__ = ["Destination", "WebhookConfig", "WebhookSink", "wants"]
 
@@ -49,9 +49,9 @@ def wants(destination: Destination, record: Record) -> bool:
     topic = record_topic(record)
     if destination.topics is not None and topic not in destination.topics:
         return False
-    msg_type = record.header(h.MESSAGE_TYPE)
     if destination.message_types is None:
         return True
+    msg_type = unpack(record).message_type
     return msg_type is not None and accepts(destination.message_types, msg_type)
 
 
