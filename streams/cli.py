@@ -113,6 +113,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     registry.add_argument("--seed", type=int, default=1)
     registry.add_argument("--scale", default="small", choices=["small", "region", "national"])
     handlers["registry"] = _cmd_registry
+
+    from streams.ops_cli import add_commands
+
+    add_commands(sub, handlers)
     return parser, handlers
 
 

@@ -7,9 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.stages.route import OVERDUE, RECEIPT
 from streams.stages.senders import back_to_sender
+from streams.telemetry import forward_headers
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,8 @@ def register(p: Pipeline) -> None:
         await p.feed.ready.wait()
         async for event in stream.events():
             try:
-                await _deliver(p, event, event.message.topic == receipts_topic)
+                with observe("to_sender", event.message.timestamp):
+                    await _deliver(p, event, event.message.topic == receipts_topic)
             except Exception:  # a poison message must not stop the agent
                 log.exception("deliver_to_senders failed on a message; dead-lettered")
                 from streams.agents.crash import crash_dead_letter
@@ -40,10 +43,11 @@ async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
     else:
         content = p.codec.decode_as("Overdue", event.value)
         name, content_id, sender = OVERDUE, content["overdue_id"], content["sender"]["her_id"]
+    mark("APPREC" if is_receipt else "OVERDUE", None, sender)
     delivery = back_to_sender(
         name, content, content_id, sender, is_test=content["is_test"], view=p.feed.view, now=now
     )
-    headers = list(event.message.headers or ())
+    headers = forward_headers(event.message.headers or ())
     if delivery is None:
         p.counts["senders.unknown"] += 1
         await p.send(

@@ -12,9 +12,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.journey.provenance import provenance
+from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.routing.state import PatientState
 from streams.stages.route import OVERDUE, OpenRequest, due, overdue_record, route_event
+from streams.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
 TICK = b"tick"
@@ -33,7 +36,8 @@ def register(p: Pipeline) -> None:
                 if event.message.topic == clock_name:
                     await _tick(p, event.message.partition)
                 else:
-                    await _route(p, event)
+                    with observe("route", event.message.timestamp):
+                        await _route(p, event)
             except Exception:  # a poison message must not stop the agent
                 log.exception("route_events failed on a message; dead-lettered")
                 from streams.agents.crash import crash_dead_letter
@@ -50,7 +54,8 @@ def register(p: Pipeline) -> None:
 async def _route(p: Pipeline, event: Any) -> None:
     record = p.codec.decode_as("CanonicalEvent", event.value)
     traceparent = traceparent_of(event)
-    headers = [("traceparent", traceparent.encode())] if traceparent else []
+    headers = trace_headers(traceparent) + provenance(event.message.headers)
+    mark(record["msg_type"], record["sender"]["her_id"], record["receiver"]["her_id"])
     patients, open_requests = p.tables["patients"], p.tables["open"]
     key = record["patient"]["patient_key"] if record.get("patient") else None
     state = PatientState.from_json(patients.get(key)) if key else PatientState()

@@ -6,8 +6,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.journey.provenance import provenance
+from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.stages.validate import Accepted, Origin, validate
+from streams.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +23,8 @@ def register(p: Pipeline) -> None:
         await p.feed.ready.wait()
         async for event in stream.events():
             try:
-                await _handle(p, seen, event)
+                with observe("validate", event.message.timestamp):
+                    await _handle(p, seen, event)
             except Exception:  # a poison message must not stop the agent
                 log.exception("validate_raw failed on a message; dead-lettered")
                 await _dead_letter_crash(p, event)
@@ -46,13 +50,18 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
         reject_unknown_receiver=p.settings.reject_unknown_receiver,
         traceparent=traceparent,
     )
-    headers = [("traceparent", traceparent.encode())] if traceparent else []
+    headers = trace_headers(traceparent) + provenance(message.headers)
     if result.parsed is not None:
-        dedup_key = f"{result.parsed.sender.her_id}:{result.parsed.message_id}"
+        parsed = result.parsed
+        mark(parsed.msg_type, parsed.sender.her_id, parsed.receiver.her_id)
+        dedup_key = f"{parsed.sender.her_id}:{parsed.message_id}"
         if seen.get(dedup_key) is not None:
             p.counts["validate.duplicate"] += 1
             return  # a duplicate gets neither a second delivery nor a second AppRec
-        seen[dedup_key] = b"1"
+        if isinstance(result, Accepted):
+            # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
+            # registered) and replayed from the dead letters, must be processed again
+            seen[dedup_key] = b"1"
     for receipt in result.receipts:
         await p.send(
             "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers

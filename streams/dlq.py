@@ -1,0 +1,194 @@
+"""``samflyt dlq``: list, show and replay dead letters from the dead-letter store.
+
+Replay re-injects the *original bytes* (and headers) to the topic the input was first read from,
+stamped with provenance headers (``samflyt.replay-of`` = the dead letter's id, ``samflyt.attempt``
+= the attempt number). Before it sends, the replay writes a ``replayed`` step to the journey, so
+the pipeline's rows for the new attempt are filed under that attempt, and an audit entry.
+Showing a dead letter prints message content, so it is audited too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from opentelemetry import trace
+
+from connectors.sdk.headers import TRACEPARENT
+from connectors.sdk.tracing import new_traceparent
+from schemas.errors import SamflytError
+from streams import audit
+from streams.harness import producer_for
+from streams.journey.provenance import ATTEMPT, REPLAY_OF
+from streams.settings import Settings
+from streams.telemetry import instrumented, setup_tracing
+
+__all__ = ["ATTEMPT", "REPLAY_OF", "DeadLetterNotFound", "Replayed", "list_dead", "replay", "show"]
+
+_LIST_COLUMNS = (
+    "dead_letter_id, failed_at, stage, reason, reason_code, detail, journey_id, msg_type, "
+    "sender_her_id, origin_topic, replays, last_replayed_at"
+)
+
+
+class DeadLetterNotFound(SamflytError):
+    """No dead letter with that id."""
+
+    retriable = False
+
+
+async def list_dead(
+    conn: asyncpg.Connection, *, reason: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Newest first; metadata only (no content), so not audited."""
+    rows = await conn.fetch(
+        f"SELECT {_LIST_COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR reason = $1)"
+        " ORDER BY failed_at DESC LIMIT $2",
+        reason,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def show(conn: asyncpg.Connection, dead_letter_id: str, *, why: str) -> dict[str, Any]:
+    """One dead letter with its original content; the read is audited first."""
+    row = await _fetch(conn, dead_letter_id)
+    await audit.append(
+        conn,
+        action="dlq.show",
+        reason=why,
+        message_id=row["journey_id"],
+        target=str(row["dead_letter_id"]),
+    )
+    out = dict(row)
+    out["original"] = bytes(row["original"]).decode("utf-8", errors="replace")
+    out["origin_key"] = (
+        bytes(row["origin_key"]).decode("utf-8", "replace") if row["origin_key"] else None
+    )
+    out["origin_headers"] = [
+        [k, base64.b64decode(v).decode("utf-8", "replace")]
+        for k, v in json.loads(row["origin_headers"])
+    ]
+    return out
+
+
+async def _fetch(conn: asyncpg.Connection, dead_letter_id: str) -> asyncpg.Record:
+    try:
+        key = uuid.UUID(dead_letter_id)
+    except ValueError:
+        raise DeadLetterNotFound(f"not a dead-letter id: {dead_letter_id}") from None
+    row = await conn.fetchrow("SELECT * FROM dead_letters WHERE dead_letter_id = $1", key)
+    if row is None:
+        raise DeadLetterNotFound(f"no dead letter {dead_letter_id}")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    dead_letter_id: str
+    message_id: str
+    topic: str
+    attempt: int
+
+
+async def replay(
+    settings: Settings,
+    conn: asyncpg.Connection,
+    *,
+    ids: list[str] | None = None,
+    reason: str | None = None,
+    why: str,
+) -> list[Replayed]:
+    """Replay the dead letters named by ``ids``, or every not-yet-replayed one with ``reason``."""
+    if ids:
+        rows = [await _fetch(conn, i) for i in ids]
+    else:
+        rows = list(
+            await conn.fetch(
+                "SELECT * FROM dead_letters WHERE reason = $1 AND replays = 0 ORDER BY failed_at",
+                reason,
+            )
+        )
+    setup_tracing("samflyt-cli")
+    producer = producer_for(settings)
+    await producer.start()
+    done: list[Replayed] = []
+    tracer = trace.get_tracer("samflyt")
+    try:
+        for row in rows:
+            with tracer.start_as_current_span("samflyt.dlq.replay"):
+                attempt = await _record(conn, row, why)
+                headers = _headers(row, attempt)
+                await producer.send_and_wait(
+                    row["origin_topic"],
+                    bytes(row["original"]),
+                    key=bytes(row["origin_key"]) if row["origin_key"] is not None else None,
+                    headers=headers,
+                )
+            done.append(
+                Replayed(
+                    str(row["dead_letter_id"]), row["journey_id"], row["origin_topic"], attempt
+                )
+            )
+    finally:
+        await producer.stop()
+    return done
+
+
+async def _record(conn: asyncpg.Connection, row: asyncpg.Record, why: str) -> int:
+    """Journey step, audit entry and replay count, in one transaction; returns the attempt."""
+    async with conn.transaction():
+        last = await conn.fetchval(
+            "SELECT max(attempt) FROM message_journey WHERE message_id = $1", row["journey_id"]
+        )
+        attempt = int(last or 1) + 1
+        who = audit.actor()
+        await conn.execute(
+            "INSERT INTO message_journey (message_id, step, at, stage, msg_type, sender_her_id,"
+            " reason, trace_id, attempt, detail) VALUES ($1, 'replayed', $2, 'dlq', $3, $4, $5,"
+            " $6, $7, $8::jsonb)",
+            row["journey_id"],
+            datetime.now(UTC),
+            row["msg_type"],
+            row["sender_her_id"],
+            why,
+            _current_trace_id(),
+            attempt,
+            json.dumps({"dead_letter_id": str(row["dead_letter_id"]), "actor": who}),
+        )
+        await audit.append(
+            conn,
+            action="dlq.replay",
+            reason=why,
+            message_id=row["journey_id"],
+            target=str(row["dead_letter_id"]),
+            detail={"attempt": attempt, "topic": row["origin_topic"]},
+            who=who,
+        )
+        await conn.execute(
+            "UPDATE dead_letters SET replays = replays + 1, last_replayed_at = now()"
+            " WHERE dead_letter_id = $1",
+            row["dead_letter_id"],
+        )
+    return attempt
+
+
+def _headers(row: asyncpg.Record, attempt: int) -> list[tuple[str, bytes]]:
+    dropped = {TRACEPARENT, REPLAY_OF, ATTEMPT}
+    headers = [
+        (k, base64.b64decode(v)) for k, v in json.loads(row["origin_headers"]) if k not in dropped
+    ]
+    headers += [(REPLAY_OF, str(row["dead_letter_id"]).encode()), (ATTEMPT, str(attempt).encode())]
+    if not instrumented():  # else the send instrumentation injects the replay span's context
+        headers.append((TRACEPARENT, new_traceparent().encode()))
+    return headers
+
+
+def _current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return f"{ctx.trace_id:032x}" if ctx.is_valid else None

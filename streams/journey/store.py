@@ -1,0 +1,132 @@
+"""Write journey rows (and the dead-letter store) to PostgreSQL in batches.
+
+Idempotent: the unique index of ``message_journey`` and ``ON CONFLICT DO NOTHING`` make a
+redelivered batch a no-op. Database trouble is retried with backoff and never dead-letters a
+message: the transaction log is an observer of the pipeline, not a stage of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from streams.journey.rows import JourneyRow
+from streams.metrics import JOURNEY_ROWS
+
+__all__ = ["DeadLetterRow", "insert_dead_letters", "insert_rows", "with_retry"]
+
+log = logging.getLogger(__name__)
+
+_INSERT = """
+INSERT INTO message_journey (message_id, step, at, stage, msg_type, sender_her_id,
+    recipient_her_id, reason, conversation_id, patient_key, trace_id, attempt, detail)
+SELECT r.message_id, r.step, r.at, r.stage, r.msg_type, r.sender, r.recipient, r.reason,
+    r.conversation_id, r.patient_key, r.trace_id,
+    coalesce(r.attempt, 1),
+    r.detail::jsonb
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[],
+            $13::text[])
+    AS r(message_id, step, at, stage, msg_type, sender, recipient, reason, conversation_id,
+         patient_key, trace_id, attempt, detail)
+ON CONFLICT DO NOTHING
+"""
+
+# (dead_letter_id, failed_at, stage, reason, reason_code, detail, message_id, journey_id,
+#  msg_type, sender_her_id, origin_topic, origin_partition, origin_offset, origin_key,
+#  origin_headers (json), original, trace_id)
+DeadLetterRow = tuple[Any, ...]
+
+_INSERT_DEAD = """
+INSERT INTO dead_letters (dead_letter_id, failed_at, stage, reason, reason_code, detail,
+    message_id, journey_id, msg_type, sender_her_id, origin_topic, origin_partition,
+    origin_offset, origin_key, origin_headers, original, trace_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
+ON CONFLICT (dead_letter_id) DO NOTHING
+"""
+
+
+def _columns(rows: Sequence[JourneyRow]) -> list[list[Any]]:
+    return [
+        [r.message_id for r in rows],
+        [r.step for r in rows],
+        [r.at for r in rows],
+        [r.stage for r in rows],
+        [r.msg_type for r in rows],
+        [r.sender_her_id for r in rows],
+        [r.recipient_her_id for r in rows],
+        [r.reason for r in rows],
+        [r.conversation_id for r in rows],
+        [r.patient_key for r in rows],
+        [r.trace_id for r in rows],
+        [r.attempt for r in rows],
+        [json.dumps(r.detail, default=str) for r in rows],
+    ]
+
+
+async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> None:
+    """Insert the rows in one statement; a row the database refuses (a bug, not an outage) is
+    dropped with a log line after the batch is retried row by row."""
+    if not rows:
+        return
+    try:
+        await conn.execute(_INSERT, *_columns(rows))
+        JOURNEY_ROWS.labels("written").inc(len(rows))
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
+        for row in rows:
+            try:
+                await conn.execute(_INSERT, *_columns([row]))
+                JOURNEY_ROWS.labels("written").inc()
+            except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as exc:
+                JOURNEY_ROWS.labels("dropped").inc()
+                log.error(
+                    "journey row refused by the database",
+                    extra={"step": row.step, "error": type(exc).__name__},
+                )
+
+
+async def insert_dead_letters(conn: asyncpg.Connection, rows: Sequence[DeadLetterRow]) -> None:
+    if rows:
+        await conn.executemany(_INSERT_DEAD, rows)
+
+
+_RETRIABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.AdminShutdownError,
+)
+
+
+async def with_retry(
+    action: Callable[[], Awaitable[None]],
+    *,
+    first_delay: float = 0.2,
+    max_delay: float = 30.0,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run ``action`` until it succeeds, backing off on database outages; False if stopped."""
+    delay = first_delay
+    while True:
+        try:
+            await action()
+            return True
+        except _RETRIABLE as exc:
+            if should_stop():
+                return False
+            log.warning(
+                "transaction log write failed; retrying",
+                extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

@@ -1,0 +1,140 @@
+"""The SRE and quality subcommands of ``samflyt``: trace, dlq, report, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from streams.db import connect
+from streams.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
+    async def run() -> int:
+        conn = await connect(settings)
+        try:
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def _cmd_trace(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.journey.trace import format_json, format_text, load_journey
+
+    async def work(conn: asyncpg.Connection) -> int:
+        journey = await load_journey(conn, args.message_id)
+        print(format_json(journey) if args.json else format_text(journey))
+        return 0 if journey.steps else 1
+
+    return _with_conn(settings, work)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import dlq
+
+    async def work(conn: asyncpg.Connection) -> int:
+        if args.action == "list":
+            rows = await dlq.list_dead(conn, reason=args.reason, limit=args.limit)
+            if args.json:
+                _print_json(rows)
+            for r in [] if args.json else rows:
+                print(
+                    f"{r['dead_letter_id']}  {r['failed_at']:%Y-%m-%d %H:%M:%S}  "
+                    f"{r['stage']:<9} {r['reason']:<22} {r['reason_code'] or '-':<4} "
+                    f"{r['msg_type'] or '-':<22} {r['journey_id']}  replays={r['replays']}"
+                )
+            return 0
+        if args.action == "show":
+            _print_json(await dlq.show(conn, args.id, why=args.why))
+            return 0
+        if not args.ids and not args.filter:
+            print("samflyt: dlq replay needs dead-letter ids or --filter REASON", file=sys.stderr)
+            return 2
+        done = await dlq.replay(settings, conn, ids=args.ids, reason=args.filter, why=args.why)
+        for d in done:
+            print(f"replayed {d.dead_letter_id} ({d.message_id}) to {d.topic}, attempt {d.attempt}")
+        print(f"{len(done)} dead letter(s) replayed")
+        return 0
+
+    return _with_conn(settings, work)
+
+
+def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.report import format_report, quality_report
+
+    end = args.to or datetime.now(UTC)
+    start = args.from_ or end - timedelta(days=30)
+
+    async def work(conn: asyncpg.Connection) -> int:
+        print(format_report(await quality_report(conn, start, end), args.format))
+        return 0
+
+    return _with_conn(settings, work)
+
+
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import audit
+
+    async def work(conn: asyncpg.Connection) -> int:
+        count, problems = await audit.verify(conn)
+        seq, digest = await audit.head(conn)
+        for p in problems:
+            print(f"audit: row {p.seq}: {p.problem}")
+        print(f"audit: {count} row(s) checked, head {seq} {digest}, {len(problems)} problem(s)")
+        return 1 if problems else 0
+
+    return _with_conn(settings, work)
+
+
+def _when(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
+    """Add the subcommands to the ``samflyt`` parser."""
+    trace = sub.add_parser("trace", help="one message's journey, hop by hop")
+    trace.add_argument("message_id")
+    trace.add_argument("--json", action="store_true")
+    handlers["trace"] = _cmd_trace
+
+    dlq = sub.add_parser("dlq", help="list, show or replay dead letters")
+    actions = dlq.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="newest dead letters (metadata only)")
+    listing.add_argument("--reason")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show", help="one dead letter with its content (audited)")
+    show.add_argument("id")
+    show.add_argument("--why", required=True, help="why you read it (kept in the audit log)")
+    replay = actions.add_parser("replay", help="re-inject the original bytes (audited)")
+    replay.add_argument("ids", nargs="*")
+    replay.add_argument("--filter", metavar="REASON", help="every unreplayed one with REASON")
+    replay.add_argument("--why", required=True, help="why (kept in the audit log)")
+    handlers["dlq"] = _cmd_dlq
+
+    report = sub.add_parser("report", help="message-exchange quality report")
+    report.add_argument("kind", choices=["quality"])
+    report.add_argument("--from", dest="from_", type=_when, help="ISO time (default: to - 30 d)")
+    report.add_argument("--to", type=_when, help="ISO time (default: now)")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    handlers["report"] = _cmd_report
+
+    audit = sub.add_parser("audit", help="verify the audit log's hash chain")
+    audit.add_argument("action", choices=["verify"])
+    handlers["audit"] = _cmd_audit
