@@ -11,7 +11,20 @@ Every node is indexed once (:func:`schemas.xml._tree.kids`) and its fields read 
 from __future__ import annotations
 
 from schemas.model import Ident, Party, Patient, Person
-from schemas.xml._tree import Element, Index, TagTable, kids, kids_and_all, text_at, v_at
+from schemas.xml._tree import (
+    NO_KIDS,
+    Element,
+    Index,
+    TagTable,
+    first_kid,
+    kids,
+    kids_and_all,
+    text_at,
+    text_of,
+    two_kids,
+    v_at,
+    v_of,
+)
 from schemas.xml.catalog import MSGHEAD_NS
 
 _HPR = "HPR"
@@ -42,9 +55,9 @@ def _pick(idents: tuple[Ident, ...], kind: str) -> str | None:
 def _mh_idents(ident_nodes: list[Element]) -> tuple[Ident, ...]:
     out: list[Ident] = []
     for ident in ident_nodes:
-        index = kids(ident)
-        value = text_at(index, _ID)
-        kind = v_at(index, _TYPE_ID)
+        id_el, type_el = two_kids(ident, _ID, _TYPE_ID)
+        value = text_of(id_el)
+        kind = v_of(type_el)
         if value is not None or kind is not None:
             out.append(Ident(id=value or "", type=kind or ""))
     return tuple(out)
@@ -118,30 +131,69 @@ def msghead_patient(node: Element | None) -> Patient | None:
     )
 
 
-def _hcp_idents(t: TagTable, node: Element) -> tuple[tuple[Ident, ...], Index]:
+class _HcpTags:
+    """The tags the HCP readers need in one namespace (attributes read faster than lookups)."""
+
+    __slots__ = (
+        "additional_id",
+        "dept",
+        "hcp",
+        "hcperson",
+        "hcprof",
+        "id",
+        "inst",
+        "name",
+        "type",
+        "type_id",
+    )
+
+    def __init__(self, t: TagTable) -> None:
+        self.hcp, self.inst, self.hcprof = t["HCP"], t["Inst"], t["HCProf"]
+        self.dept, self.hcperson, self.name = t["Dept"], t["HCPerson"], t["Name"]
+        self.id, self.type_id = t["Id"], t["TypeId"]
+        self.additional_id, self.type = t["AdditionalId"], t["Type"]
+
+
+_HCP_TAGS: dict[str, _HcpTags] = {}
+
+
+def _hcp_tags(t: TagTable) -> _HcpTags:
+    tags = _HCP_TAGS.get(t["HCP"])
+    if tags is None:
+        tags = _HCP_TAGS[t["HCP"]] = _HcpTags(t)
+    return tags
+
+
+def _hcp_idents(q: _HcpTags, node: Element) -> tuple[tuple[Ident, ...], Index]:
     """Identifiers of an ``Inst``, ``Dept``, ``HCPerson`` or ``HCProf``, and its index."""
-    index, extras = kids_and_all(node, t["AdditionalId"])
-    out: list[Ident] = []
-    value = text_at(index, t["Id"])
-    kind = v_at(index, t["TypeId"])
-    if value is not None or kind is not None:
-        out.append(Ident(id=value or "", type=kind or ""))
-    if extras:
-        id_tag, type_tag = t["Id"], t["Type"]
-        for extra in extras:
-            extra_index = kids(extra)
-            out.append(
-                Ident(id=text_at(extra_index, id_tag) or "", type=v_at(extra_index, type_tag) or "")
-            )
+    index, extras = kids_and_all(node, q.additional_id)
+    id_el = index.get(q.id)
+    type_el = index.get(q.type_id)
+    if id_el is None and type_el is None:
+        if not extras:
+            return (), index
+        out: list[Ident] = []
+    else:
+        value = text_of(id_el)
+        kind = v_of(type_el)
+        if value is None and kind is None:
+            if not extras:
+                return (), index
+            out = []
+        else:
+            out = [Ident(id=value or "", type=kind or "")]
+    for extra in extras:
+        extra_id, extra_type = two_kids(extra, q.id, q.type)
+        out.append(Ident(id=text_of(extra_id) or "", type=v_of(extra_type) or ""))
     return tuple(out), index
 
 
-def _hcp_person(t: TagTable, node: Element | None) -> Person | None:
+def _hcp_person(q: _HcpTags, node: Element | None) -> Person | None:
     if node is None:
         return None
-    idents, index = _hcp_idents(t, node)
+    idents, index = _hcp_idents(q, node)
     return Person(
-        name=text_at(index, t["Name"]),
+        name=text_of(index.get(q.name)),
         hpr=_pick(idents, _HPR),
         her_id=_pick(idents, _HER),
         idents=idents,
@@ -153,31 +205,44 @@ def hcp_party(t: TagTable, node: Element | None) -> Party:
 
     ``t`` is the tag table of the message's namespace.
     """
-    return hcp_party_at(t, kids(node))
+    if node is None:
+        return hcp_party_at(t, NO_KIDS)
+    return _hcp_party(_hcp_tags(t), first_kid(node, t["HCP"]))
 
 
 def hcp_party_at(t: TagTable, index: Index) -> Party:
     """:func:`hcp_party` of an already indexed node."""
-    hcp_index = kids(index.get(t["HCP"]))
-    inst = hcp_index.get(t["Inst"])
+    return _hcp_party(_hcp_tags(t), index.get(t["HCP"]))
+
+
+def hcp_party_of(t: TagTable, hcp: Element | None) -> Party:
+    """:func:`hcp_party` given the ``HCP`` element itself."""
+    return _hcp_party(_hcp_tags(t), hcp)
+
+
+def _hcp_party(q: _HcpTags, hcp: Element | None) -> Party:
+    inst: Element | None = None
+    hcprof: Element | None = None
+    if hcp is not None:
+        inst, hcprof = two_kids(hcp, q.inst, q.hcprof)
     if inst is None:
-        return Party(person=_hcp_person(t, hcp_index.get(t["HCProf"])))
-    idents, inst_index = _hcp_idents(t, inst)
-    dept = inst_index.get(t["Dept"])
+        return Party(person=_hcp_person(q, hcprof))
+    idents, inst_index = _hcp_idents(q, inst)
+    dept = inst_index.get(q.dept)
     unit_idents: tuple[Ident, ...] = ()
     unit_name: str | None = None
     if dept is not None:
-        unit_idents, dept_index = _hcp_idents(t, dept)
-        unit_name = text_at(dept_index, t["Name"])
+        unit_idents, dept_index = _hcp_idents(q, dept)
+        unit_name = text_of(dept_index.get(q.name))
     return Party(
-        name=text_at(inst_index, t["Name"]),
-        org_her_id=_pick(idents, _HER),
-        org_no=_pick(idents, _ENH),
+        name=text_of(inst_index.get(q.name)),
+        org_her_id=_pick(idents, _HER) if idents else None,
+        org_no=_pick(idents, _ENH) if idents else None,
         idents=idents,
         unit_name=unit_name,
-        unit_her_id=_pick(unit_idents, _HER),
+        unit_her_id=_pick(unit_idents, _HER) if unit_idents else None,
         unit_idents=unit_idents,
-        person=_hcp_person(t, inst_index.get(t["HCPerson"])),
+        person=_hcp_person(q, inst_index.get(q.hcperson)),
     )
 
 

@@ -11,8 +11,10 @@ tag repeats where one is expected the first one wins.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -49,6 +51,40 @@ def kids_and_all(node: Element | None, many: str) -> tuple[Index, list[Element]]
         if tag not in index:
             index[tag] = kid
     return index, found
+
+
+def first_kid(node: Element | None, tag: str) -> Element | None:
+    """The first child of ``node`` tagged ``tag`` (stops there, builds no index)."""
+    if node is None:
+        return None
+    for kid in node:
+        if kid.tag == tag:
+            return kid
+    return None
+
+
+def two_kids(node: Element, first: str, second: str) -> tuple[Element | None, Element | None]:
+    """The first child tagged ``first`` and the first tagged ``second`` (e.g. ``Id``/``TypeId``)."""
+    a: Element | None = None
+    b: Element | None = None
+    for kid in node:
+        tag = kid.tag
+        if tag == first:
+            if a is None:
+                a = kid
+        elif tag == second and b is None:
+            b = kid
+    return a, b
+
+
+def v_of(node: Element | None) -> str | None:
+    """The stripped ``V`` attribute of ``node``; None when missing or blank."""
+    if node is None:
+        return None
+    value = node.get("V")
+    if value is None:
+        return None
+    return value.strip() or None
 
 
 def text_at(index: Index, tag: str) -> str | None:
@@ -108,7 +144,8 @@ def all_text(node: Element | None) -> str | None:
     """All descendant text (for XHTML result values), whitespace-normalised."""
     if node is None:
         return None
-    value = " ".join("".join(str(t) for t in node.itertext()).split())
+    # parsed from bytes, lxml yields text as str (the stubs also allow bytes)
+    value = " ".join("".join(cast("Iterator[str]", node.itertext())).split())
     return value or None
 
 

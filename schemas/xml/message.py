@@ -16,12 +16,15 @@ from schemas.xml._tree import (
     Index,
     TagTable,
     all_text,
+    first_kid,
     kids,
     kids_and_all,
     parse_datetime,
     tags,
     text_at,
+    two_kids,
     v_at,
+    v_of,
 )
 from schemas.xml.catalog import MESSAGE_NS, normalise_type
 from schemas.xml.documents import action_of
@@ -131,16 +134,18 @@ def _observations(t: TagTable, patient: Element | None) -> tuple[Observation, ..
     out: list[Observation] = []
     for item in patient.iter(t["ResultItem"]):
         index = kids(item)
-        code_el = kids(index.get(investigation_tag)).get(id_tag)
+        code_el = first_kid(index.get(investigation_tag), id_tag)
         value: str | None = None
         unit: str | None = None
-        num = kids(index.get(num_result_tag)).get(num_value_tag)
+        num = first_kid(index.get(num_result_tag), num_value_tag)
         if num is not None:
             value = num.get("V")
             unit = num.get("U")
         else:
-            text_result = kids(index.get(text_result_tag))
-            value = all_text(text_result.get(text_value_tag)) or v_at(text_result, text_code_tag)
+            text_result = index.get(text_result_tag)
+            if text_result is not None:
+                text_value, text_code = two_kids(text_result, text_value_tag, text_code_tag)
+                value = all_text(text_value) or v_of(text_code)
         deviation = v_at(index, deviation_tag)
         if code_el is not None:
             code, code_system = code_el.get("V"), code_el.get("S")
