@@ -1,0 +1,62 @@
+"""The audit log is append-only and ``samflyt audit verify`` detects a changed or deleted row.
+
+Tampering needs the table owner to switch the append-only trigger off; each test does it inside
+a transaction that is rolled back, so the session's audit log stays intact for other tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from streams import audit
+
+
+@pytest.fixture
+async def tx(db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    transaction = db.transaction()
+    await transaction.start()
+    try:
+        for i in range(3):
+            await audit.append(
+                db, action="dlq.show", reason=f"case {i}", message_id=f"m-{i}", who="sre"
+            )
+        yield db
+    finally:
+        await transaction.rollback()
+
+
+async def test_an_intact_log_verifies(tx: asyncpg.Connection) -> None:
+    count, problems = await audit.verify(tx)
+    assert count >= 3 and problems == []
+
+
+async def test_update_and_delete_are_refused(tx: asyncpg.Connection) -> None:
+    seq, _ = await audit.head(tx)
+    for statement in (
+        "UPDATE audit_log SET reason = 'x' WHERE seq = $1",
+        "DELETE FROM audit_log WHERE seq = $1",
+    ):
+        # in a savepoint, so the refusal does not abort the test's transaction
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            async with tx.transaction():
+                await tx.execute(statement, seq)
+
+
+async def test_a_changed_row_is_detected(tx: asyncpg.Connection) -> None:
+    seq, _ = await audit.head(tx)
+    await tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    await tx.execute("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = $1", seq - 1)
+    _, problems = await audit.verify(tx)
+    assert [(p.seq, p.problem) for p in problems] == [(seq - 1, "row changed: hash does not match")]
+
+
+async def test_a_deleted_row_is_detected(tx: asyncpg.Connection) -> None:
+    seq, _ = await audit.head(tx)
+    await tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    await tx.execute("DELETE FROM audit_log WHERE seq = $1", seq - 1)
+    _, problems = await audit.verify(tx)
+    assert {p.seq for p in problems} == {seq}
+    assert any("missing" in p.problem for p in problems)
+    assert any("chain broken" in p.problem for p in problems)

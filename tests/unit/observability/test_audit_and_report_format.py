@@ -1,0 +1,50 @@
+"""The audit hash covers every field; the report formats as table, CSV and JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from streams.audit import GENESIS, row_hash
+from streams.report import COLUMNS, format_report
+
+AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+ROW = (GENESIS, 1, AT, "sre", "dlq.show", "m-1", "dl-1", "incident", {"attempt": 2})
+
+
+def test_the_hash_changes_with_any_field_and_with_the_previous_hash() -> None:
+    base = row_hash(*ROW)
+    for index, changed in [
+        (0, "1" * 64),
+        (1, 2),
+        (3, "other"),
+        (4, "dlq.replay"),
+        (5, "m-2"),
+        (7, "because"),
+        (8, {"attempt": 3}),
+    ]:
+        fields = list(ROW)
+        fields[index] = changed
+        assert row_hash(*fields) != base, index
+    assert row_hash(*ROW) == base
+
+
+def test_report_formats() -> None:
+    rows = [
+        {
+            "municipality": "0301",
+            "msg_type": "SVAR_LAB",
+            "volume": 4,
+            "rejected": 1,
+            "share_rejected": 0.25,
+            "median_s_to_apprec": 1.5,
+            "p95_s_to_apprec": None,
+            "unanswered": 0,
+            "waiting_after_ready": 0,
+        }
+    ]
+    assert json.loads(format_report(rows, "json")) == rows
+    csv_text = format_report(rows, "csv")
+    assert csv_text.splitlines()[0] == ",".join(COLUMNS)
+    table = format_report(rows, "table")
+    assert "0301" in table and "25.0%" in table and "-" in table
