@@ -55,9 +55,22 @@ def _pick(idents: tuple[Ident, ...], kind: str) -> str | None:
 def _mh_idents(ident_nodes: list[Element]) -> tuple[Ident, ...]:
     out: list[Ident] = []
     for ident in ident_nodes:
-        id_el, type_el = two_kids(ident, _ID, _TYPE_ID)
-        value = text_of(id_el)
-        kind = v_of(type_el)
+        value: str | None = None
+        kind: str | None = None
+        seen_id = seen_type = False
+        for kid in ident:  # Id and TypeId; the first of each counts
+            tag = kid.tag
+            if tag == _ID:
+                if not seen_id:
+                    seen_id = True
+                    value = kid.text
+                    if value is not None:
+                        value = value.strip() or None
+            elif tag == _TYPE_ID and not seen_type:
+                seen_type = True
+                kind = kid.get("V")
+                if kind is not None:
+                    kind = kind.strip() or None
         if value is not None or kind is not None:
             out.append(Ident(id=value or "", type=kind or ""))
     return tuple(out)
@@ -73,7 +86,7 @@ def _mh_person(node: Element | None) -> Person | None:
         text_at(index, _FAMILY_NAME),
     )
     idents = _mh_idents(ident_nodes)
-    name = " ".join(n for n in names if n) or None
+    name = " ".join([n for n in names if n]) or None
     return Person(name=name, hpr=_pick(idents, _HPR), her_id=_pick(idents, _HER), idents=idents)
 
 
@@ -125,7 +138,7 @@ def msghead_patient(node: Element | None) -> Patient | None:
     return Patient(
         idents=_mh_idents(ident_nodes),
         family_name=text_at(index, _FAMILY_NAME),
-        given_name=" ".join(n for n in (given, middle) if n) or None,
+        given_name=" ".join([n for n in (given, middle) if n]) or None,
         birth_date=text_at(index, _DATE_OF_BIRTH),
         sex=v_at(index, _SEX),
     )

@@ -36,8 +36,13 @@ def parse_message(
         ) from exc
 
 
+_MSGHEAD_TAG = f"{{{MSGHEAD_NS}}}MsgHead"
+
+
 def _parse(data: bytes, *, limits: ParseLimits | None, strict: bool) -> ParsedMessage:
     root = parse_bytes(data, limits)
+    if not strict and root.tag == _MSGHEAD_TAG:  # the common case, without splitting the tag
+        return read_msghead(root, data)
     ns, local = split_tag(root.tag)
     wrapped = False
     if ns == FELLESFORMAT_NS and local == "EI_fellesformat":
