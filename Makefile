@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@# the example connector package: the tests install-check it like a municipality's plug-in
+	$(BIN)/pip install -q --no-deps -e examples/samflyt-connector-example
 	@rm -f $(VENV)/.installed-*; touch $@
 
 ## demo: install, start local Kafka + PostgreSQL (unless configured), run the pipeline over samples

@@ -100,6 +100,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     sub.add_parser("demo", help="run the pipeline over the bundled sample messages")
     handlers["demo"] = _cmd_demo
 
+    from connectors.cli import add_subcommands, handle
+
+    add_subcommands(sub)
+    handlers["connectors"] = handle
+
     worker = sub.add_parser("worker", help="run a pipeline worker until stopped")
     worker.add_argument("--loglevel", default="INFO")
     handlers["worker"] = _cmd_worker
