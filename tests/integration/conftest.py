@@ -7,6 +7,7 @@ prefix and app id, so tests never see each other's messages and pass when run tw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from streams.admin import ensure_topics
 from streams.db import migrate_database
@@ -82,12 +84,15 @@ def topic_prefixes(kafka_bootstrap: str) -> Iterator[list[str]]:
 
 
 async def _delete_topics(bootstrap: str, prefixes: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    """Best effort: a broker busy with other work may time out; the topics are then left for
+    the next session's cleanup (``make clean`` removes everything)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=120_000)
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith(tuple(prefixes))]
-        for i in range(0, len(doomed), 100):
-            await admin.delete_topics(doomed[i : i + 100])
+        for i in range(0, len(doomed), 20):
+            with contextlib.suppress(KafkaError):
+                await admin.delete_topics(doomed[i : i + 20], timeout_ms=120_000)
     finally:
         await admin.close()
 
