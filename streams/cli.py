@@ -84,6 +84,32 @@ def _cmd_registry(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from streams.explain import explain, load_view, render
+
+    view = asyncio.run(load_view(settings))
+    worst = 0
+    for name in args.files:
+        report = explain(Path(name).read_bytes(), view, settings)
+        print(render(Path(name), report, args.json))
+        worst = max(worst, 0 if report["accepted"] else 1)
+    return worst
+
+
+def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    from schemas.xml.cli import cmd_parse
+
+    return cmd_parse(args.files, strict=args.strict)
+
+
+def _cmd_apprec(args: argparse.Namespace, settings: Settings) -> int:
+    from schemas.xml.cli import cmd_apprec
+
+    return cmd_apprec(args.file, args.status, args.out)
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser = argparse.ArgumentParser(prog="samflyt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +130,24 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     add_subcommands(sub)
     handlers["connectors"] = handle
+
+    route = sub.add_parser("route", help="routing tools")
+    route_sub = route.add_subparsers(dest="route_command", required=True)
+    explain = route_sub.add_parser("explain", help="who a message would reach and why (no send)")
+    explain.add_argument("files", nargs="+")
+    explain.add_argument("--json", action="store_true")
+    handlers["route"] = _cmd_route
+
+    parse = sub.add_parser("parse", help="parse messages into canonical events (ids masked)")
+    parse.add_argument("files", nargs="+")
+    parse.add_argument("--strict", action="store_true", help="also validate against the XSDs")
+    handlers["parse"] = _cmd_parse
+
+    apprec = sub.add_parser("apprec", help="write the AppRec answering a message")
+    apprec.add_argument("file")
+    apprec.add_argument("--status", default="ok", help="ok | rejected | ok-errors-in-parts")
+    apprec.add_argument("--out", help="file to write (default: stdout)")
+    handlers["apprec"] = _cmd_apprec
 
     worker = sub.add_parser("worker", help="run a pipeline worker until stopped")
     worker.add_argument("--loglevel", default="INFO")
