@@ -174,7 +174,10 @@ def _receipt(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> l
 
 def journey_id_of_dead_letter(r: dict[str, Any]) -> str:
     """The message id a dead letter's journey is filed under: the parsed id, else the id the
-    connector stamped on the record, else the dead letter's own id."""
+    connector stamped on the record, else (and when the id itself was invalid, so not unique)
+    the dead letter's own id."""
+    if r.get("reason") == "INVALID_MESSAGE_ID":
+        return f"deadletter:{r['dead_letter_id']}"
     if r.get("message_id"):
         return str(r["message_id"])
     for header in (r.get("origin") or {}).get("headers") or ():

@@ -39,7 +39,8 @@ def _question(items: list[TrafficItem]) -> TrafficItem:
 @pytest.fixture(scope="module")
 def o(kafka_bootstrap: str, database_url: str) -> Observed:
     world = build_world(seed=1, scale="small")
-    items = list(scenario_traffic(world, seed=11))
+    # a seed of its own: message ids must not collide with other tests' in the session database
+    items = list(scenario_traffic(world, seed=4242))
     settings = settings_for(kafka_bootstrap, database_url)
     port = settings.metrics_port
     asked = {
@@ -261,7 +262,7 @@ def test_trace_command_shows_path_recipients_reasons_receipt_and_trace_id(
     assert code == 0
     journey = json.loads(out)
     steps = [s["step"] for s in journey["steps"]]
-    assert steps[:2] == ["received", "validated"]
+    assert [s for s in steps if s in ("received", "validated")] == ["received", "validated"]
     routed = {s["recipient_her_id"]: s["reason"] for s in journey["steps"] if s["step"] == "routed"}
     assert set(routed) == {r.her_id for r in item.expected.recipients}
     assert all(routed.values())

@@ -122,6 +122,8 @@ def test_a_dead_letter_without_a_parsed_id_is_filed_under_the_connector_message_
     assert journey_id_of_dead_letter(dead) == "abc-1"
     rows = rows_for("DeadLetter", dead, trace_id=None, written_at=T0)
     assert [(r.step, r.reason) for r in rows] == [("received", None), ("deadlettered", "MALFORMED")]
+    dead.update(message_id="FiktivTestdata0001", reason="INVALID_MESSAGE_ID")
+    assert journey_id_of_dead_letter(dead).startswith("deadletter:")  # an invalid id is no name
     dead["origin"] = {"headers": []}
     assert journey_id_of_dead_letter(dead).startswith("deadletter:")
 
