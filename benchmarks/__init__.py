@@ -1,0 +1,1 @@
+"""Benchmarks of samflyt against baselines measured in the same run (``make bench``)."""

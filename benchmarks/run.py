@@ -1,0 +1,196 @@
+"""``make bench``: the Kafka baseline, the work baseline and the pipeline, side by side, in one
+run on the real local broker and database. See ``benchmarks/README.md`` for what each figure
+means. Exits non-zero if the pipeline lost or duplicated a message."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from benchmarks.env import bench_database
+from benchmarks.inputs import Supply, generate
+from benchmarks.kafka_baseline import run_kafka_baseline
+from benchmarks.pipeline_run import PhasePlan, check, phase_rows, run_pipeline
+from benchmarks.profiles import profile, scaling, sustained, tuning
+from benchmarks.report import RESULTS_DIR, machine, median_of, table, write_results
+from benchmarks.work_baseline import run_work_baseline
+from streams.settings import Settings, load_settings
+from streams.synthetic import SyntheticWorld, TrafficItem, build_world
+
+NATIONAL_PEAK = 150.0
+NATIONAL_AVERAGE = 10.0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("--repeats", type=int, default=3, help="runs per figure (median reported)")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--partitions", type=int, default=4)
+    p.add_argument("--size", type=int, default=5000, help="target message size in bytes")
+    p.add_argument("--pool", type=int, default=4000, help="distinct generated inputs")
+    p.add_argument("--backlog", type=int, default=1500, help="saturation backlog (messages)")
+    p.add_argument("--latency-seconds", type=float, default=8.0)
+    p.add_argument("--peak-seconds", type=float, default=15.0)
+    p.add_argument("--burst-rate", type=float, default=5 * NATIONAL_PEAK)
+    p.add_argument("--burst-seconds", type=float, default=10.0)
+    p.add_argument(
+        "--guarantees", default="exactly_once,at_least_once", help="comma-separated; first is main"
+    )
+    p.add_argument("--tuning", action="store_true", help="also try the tuning levers, once each")
+    p.add_argument("--profile", action="store_true", help="profile one worker once")
+    p.add_argument("--sustained", action="store_true", help="the 10-minute sustained profile")
+    p.add_argument("--sustained-rate", type=float, default=1000.0)
+    p.add_argument("--sustained-seconds", type=float, default=600.0)
+    p.add_argument("--scaling", action="store_true", help="size and recipient sweeps")
+    p.add_argument("--skip-baselines", action="store_true")
+    p.add_argument("--scale", default="small", choices=["small", "region", "national"])
+    return p.parse_args(argv)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    base = load_settings(partitions=args.partitions, environment="test")
+    started = time.time()
+    result: dict[str, Any] = {"machine_before": machine(), "args": vars(args)}
+    print(f"generating inputs (world {args.scale}, {args.pool} messages of ~{args.size} B) ...")
+    world = build_world(seed=1, scale=args.scale)
+    pool = generate(world, args.pool, target_size=args.size)
+    rows: list[tuple[str, dict[str, float]]] = []
+    failures: list[str] = []
+    log_dir = RESULTS_DIR / "logs"
+    async with bench_database(base, world) as settings:
+        if not args.skip_baselines:
+            rows += await baselines(settings, world, pool, args, result)
+        guarantees = [g.strip() for g in args.guarantees.split(",") if g.strip()]
+        extra = [
+            PhasePlan("national peak 150/s", int(NATIONAL_PEAK * args.peak_seconds),
+                      NATIONAL_PEAK),
+            PhasePlan(f"burst {args.burst_rate:.0f}/s", int(args.burst_rate * args.burst_seconds),
+                      args.burst_rate),
+        ]  # fmt: skip
+        result["pipeline"] = {}
+        for guarantee in guarantees:
+            runs = []
+            for i in range(args.repeats):
+                print(f"pipeline {guarantee} run {i + 1}/{args.repeats} ...", flush=True)
+                run = await run_pipeline(
+                    settings, Supply(pool), label=guarantee.replace("_", "-"),
+                    workers=args.workers, backlog=args.backlog,
+                    latency_s=args.latency_seconds, extra_phases=extra, log_dir=log_dir,
+                    overrides={"processing_guarantee": guarantee},
+                )  # fmt: skip
+                runs.append(run)
+                check(run, failures)
+            rows += phase_rows(runs, f"pipeline {guarantee}")
+            result["pipeline"][guarantee] = [dataclasses.asdict(r) for r in runs]
+        if args.tuning:
+            rows += await tuning(settings, pool, args, result, failures, log_dir)
+        if args.profile:
+            await profile(settings, pool, args, result, failures, log_dir)
+        if args.scaling:
+            rows += await scaling(settings, world, args, result, failures, log_dir)
+        if args.sustained:
+            rows += await sustained(settings, pool, args, result, failures, log_dir)
+    result["rows"] = rows
+    result["machine_after"] = machine()
+    result["elapsed_s"] = time.time() - started
+    result["failures"] = failures
+    print()
+    print(table(rows))
+    print_headroom(rows, result)
+    path = write_results(strip_samples(result))
+    print(f"\nresults: {path}  (load average after: {os.getloadavg()[0]:.2f})")
+    if failures:
+        print("\nFAILED: the pipeline lost or duplicated messages:", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def baselines(
+    settings: Settings,
+    world: SyntheticWorld,
+    pool: list[TrafficItem],
+    args: argparse.Namespace,
+    result: dict[str, Any],
+) -> list[tuple[str, dict[str, float]]]:
+    payloads = [i.data for i in pool]
+    kafka, work = [], []
+    for i in range(args.repeats):
+        print(f"baselines run {i + 1}/{args.repeats} ...", flush=True)
+        k = await run_kafka_baseline(settings, payloads)
+        kafka.append(k)
+        work.append(run_work_baseline(settings, world, pool))
+    mb = sum(len(p) for p in payloads) / 1e6
+    produce = median_of({"msgs_per_s": k.produce_msgs_per_s, "mb_per_s": mb / k.produce_s}
+                        for k in kafka)  # fmt: skip
+    consume = median_of({"msgs_per_s": k.consume_msgs_per_s, "mb_per_s": mb / k.consume_s}
+                        for k in kafka)  # fmt: skip
+    work_fig = median_of(
+        {"msgs_per_s": w.msgs_per_s, "mb_per_s": mb / w.seconds,
+         "cpu_s_per_1000": w.seconds / w.messages * 1000}
+        for w in work
+    )  # fmt: skip
+    steps = median_of(w.step_us() for w in work)
+    result["kafka_baseline"] = [dataclasses.asdict(k) for k in kafka]
+    result["work_baseline"] = {"figures": work_fig, "step_us": steps}
+    print("\nwhere the time goes (work baseline, µs per input, median):")
+    total = sum(steps.values())
+    for name, us in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<50} {us:8.0f} µs  {100 * us / total:5.1f} %")
+    return [
+        ("kafka baseline produce", produce),
+        ("kafka baseline consume", consume),
+        ("work baseline (1 process)", work_fig),
+    ]
+
+
+def print_headroom(rows: list[tuple[str, dict[str, float]]], result: dict[str, Any]) -> None:
+    figures = dict(rows)
+    sat = next((f for n, f in rows if n.endswith(" saturation")), None)
+    if sat is None:
+        return
+    rate = sat["msgs_per_s"]
+    work = figures.get("work baseline (1 process)", {}).get("msgs_per_s")
+    headroom = {
+        "saturation_msgs_per_s": rate,
+        "headroom_vs_national_peak": rate / NATIONAL_PEAK,
+        "headroom_vs_national_average": rate / NATIONAL_AVERAGE,
+    }
+    if work:
+        headroom["pipeline_vs_work_baseline"] = rate / work
+    result["headroom"] = headroom
+    print(
+        f"\nheadroom: {rate:,.0f} msg/s = {rate / NATIONAL_PEAK:.1f}x Norway's peak "
+        f"(150/s), {rate / NATIONAL_AVERAGE:.0f}x its average (10/s)"
+        + (
+            f"; pipeline = {100 * rate / work:.0f} % of the one-process work baseline"
+            if work
+            else ""
+        )
+    )
+
+
+def strip_samples(result: dict[str, Any]) -> dict[str, Any]:
+    """Raw latency samples are many; keep the figures, not every sample."""
+    for runs in result.get("pipeline", {}).values():
+        for run in runs:
+            for phase in run["phases"]:
+                phase.pop("latencies_ms", None)
+                phase.pop("first_latencies_ms", None)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(bench(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""No loss, no duplicates: every input ends as deliveries or a dead letter, and no (message,
+recipient, person) is delivered twice. Reads every committed output of the run, decoded."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import TopicPartition
+
+from streams.harness import Outputs, collect, content_message_id
+from streams.settings import Settings
+from streams.synthetic import TrafficItem
+
+
+@dataclass
+class Accounting:
+    inputs: int
+    delivered_distinct: int  # inputs with at least one content delivery
+    dead_letters: int
+    no_output_expected: int  # the oracle expects neither (e.g. an opted-out patient's event)
+    deliveries: int
+    receipts_delivered: int
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and not self.duplicated
+
+    def summary(self) -> str:
+        return (
+            f"in {self.inputs} = delivered {self.delivered_distinct} + dead letters "
+            f"{self.dead_letters} + nothing-to-deliver {self.no_output_expected}"
+            f" + lost {len(self.lost)}; duplicated deliveries {len(self.duplicated)}"
+        )
+
+
+def account(items: Sequence[TrafficItem], out: Outputs) -> Accounting:
+    ids = {i.expected.msg_id for i in items}
+    dead = {str(d.get("message_id")) for d in out.dead_letters} & ids
+    counts: Counter[tuple[str, str, str]] = Counter()
+    delivered: set[str] = set()
+    receipts = 0
+    for _topic, d, _seen in out.deliveries:
+        content_id = content_message_id(d)
+        # a message gets one AppRec per addressed party (primary and copies): tell them apart
+        name, content = d["content"]
+        unit = f"receipt:{content['receipt_id']}" if name.endswith("Receipt") else content_id
+        counts[(unit, str(d["recipient_her_id"]), str(d.get("recipient_person")))] += 1
+        if content_id.startswith("apprec:"):
+            receipts += 1
+        elif content_id in ids:
+            delivered.add(content_id)
+    accounted = delivered | dead
+    nothing = {
+        i.expected.msg_id for i in items if not i.expected.recipients and not i.expected.dead_letter
+    } - accounted
+    lost = sorted(ids - accounted - nothing)
+    return Accounting(
+        inputs=len(ids),
+        delivered_distinct=len(delivered),
+        dead_letters=len(dead),
+        no_output_expected=len(nothing),
+        deliveries=sum(n for k, n in counts.items() if not k[0].startswith("receipt:")),
+        receipts_delivered=receipts,
+        lost=lost,
+        duplicated=sorted(k for k, n in counts.items() if n > 1),
+    )
+
+
+async def verify(
+    settings: Settings,
+    start: dict[TopicPartition, int],
+    items: Sequence[TrafficItem],
+    deadline_s: float = 120.0,
+) -> Accounting:
+    must = {i.expected.msg_id for i in items if i.expected.recipients or i.expected.dead_letter}
+
+    def done(out: Outputs) -> bool:
+        dead = {str(d.get("message_id")) for d in out.dead_letters}
+        return must <= (out.delivered_message_ids() | dead)
+
+    out = await collect(settings, start, until=done, deadline_s=deadline_s, quiet_s=2.0)
+    return account(items, out)
