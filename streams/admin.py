@@ -8,18 +8,29 @@ from collections.abc import Iterable
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from schemas.errors import SamflytError
 from streams.settings import Settings
 from streams.topics import BY_NAME, CATALOGUE, TopicSpec
 
 log = logging.getLogger(__name__)
 
 
+class BrokerUnavailable(SamflytError):
+    """The broker did not answer in time; trying again later may succeed."""
+
+    retriable = True
+
+
 async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOGUE) -> list[str]:
     """Create every missing topic; return the full names created. Existing topics are kept."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                request_timeout_ms=120_000)
+    try:
+        await admin.start()
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"cannot reach Kafka at {settings.kafka_bootstrap}: {exc}") from exc
     try:
         existing = set(await admin.list_topics())
         wanted = [
@@ -34,8 +45,11 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG
         ]
         if wanted:
             # another worker may create them first: that is the state we want
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+            try:
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(wanted)
+            except KafkaError as exc:
+                raise BrokerUnavailable(f"creating topics failed: {exc}") from exc
             log.info("created topics", extra={"count": len(wanted)})
         return [t.name for t in wanted]
     finally:

@@ -1,87 +1,108 @@
-"""``samflyt demo``: run samflyt over the bundled sample messages on the configured services.
+"""``samflyt demo``: the platform's main job on the local default.
 
-Until the full pipeline lands, the demo proves the round trip the platform stands on: messages
-are produced to the EPJ raw topic, consumed by a Faust agent, and recorded in the PostgreSQL
-transaction log; the demo then reads the log back and prints what happened.
+Loads a synthetic address register, GP list and care relationships into PostgreSQL and
+publishes them to the registry topics, starts the pipeline, sends one day of scripted traffic —
+every scenario of the seeds, with new message ids on each run — through the ingest topics, and
+prints what came out of the delivery topics, checked against the independent oracle.
 """
 
 from __future__ import annotations
 
-import asyncio
+import random
 import time
-import uuid
+from collections import Counter
+from datetime import timedelta
 
-import asyncpg
-from aiokafka import AIOKafkaProducer
-
+from streams import harness
 from streams.admin import ensure_topics
-from streams.app import create_app
-from streams.db import create_pool, migrate_database
+from streams.db import migrate_database
+from streams.pipeline import build_pipeline
+from streams.registries.feed import publish_registry
+from streams.registries.seed import seed_registry
 from streams.settings import Settings
+from streams.synthetic import TrafficItem, build_world, scenario_traffic
 
-DEMO_MESSAGES = 20
+OVERDUE_IN_DEMO = timedelta(seconds=5)
 
 
-async def run_demo(settings: Settings, *, timeout: float = 60.0) -> int:
-    print(f"kafka      {settings.kafka_bootstrap}")
-    migrations = await migrate_database(settings)
-    print(f"postgres   migrations applied now: {len(migrations)}")
+async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
+    settings = settings.model_copy(update={"overdue_after": OVERDUE_IN_DEMO})
+    print(f"kafka       {settings.kafka_bootstrap}   topics {settings.topic_prefix}*")
+    applied = await migrate_database(settings)
     created = await ensure_topics(settings)
-    print(f"topics     created now: {len(created)}")
-
-    run_id = uuid.uuid4().hex[:8]
-    pool = await create_pool(settings)
-    app = create_app(settings, app_id=f"{settings.app_id}-demo", web_port=0)
-    raw = app.topic(settings.topic("raw.epj"))
-
-    @app.agent(raw)
-    async def record_received(stream):  # type: ignore[no-untyped-def]
-        async for event in stream.events():
-            message_id = (event.key or b"").decode()
-            await pool.execute(
-                "INSERT INTO message_journey (message_id, step, stage) VALUES ($1, 'received', "
-                "'demo') ON CONFLICT DO NOTHING",
-                message_id,
-            )
-
+    print(f"postgres    migrations applied now: {len(applied)}; topics created now: {len(created)}")
+    world = build_world(seed=1, scale="small")
+    await seed_registry(settings, world)
+    parties, patients = await publish_registry(settings)
+    print(f"registry    {parties} parties, {patients} patients (synthetic, "
+          f"{len(world.municipalities)} municipalities)")
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 10**9)
+    items = list(scenario_traffic(world, seed=seed))
+    pipeline = build_pipeline(settings, web_port=0)
+    start = await harness.snapshot(settings)
     started = time.monotonic()
-    await app.start()
+    await pipeline.app.start()
     try:
-        ids = [f"{run_id}-{i:04d}" for i in range(DEMO_MESSAGES)]
-        await _produce(settings, ids)
-        done = await _wait_recorded(pool, ids, timeout)
+        await harness.produce(
+            settings, [(i.expected.msg_id, i.expected.msg_type, i.data) for i in items])
+        unanswered = sum(1 for i in items if i.expected.overdue)
+        out = await harness.collect(settings, start, deadline_s=90,
+                                    until=lambda o: len(o.overdue) >= unanswered)
     finally:
-        await app.stop()
-        await pool.close()
-    elapsed = time.monotonic() - started
-    print(
-        f"round trip {done}/{len(ids)} messages produced → Faust agent → PostgreSQL "
-        f"in {elapsed:.1f} s"
-    )
-    return 0 if done == len(ids) else 1
+        await pipeline.app.stop()
+    print(f"traffic     {len(items)} messages (traffic seed {seed}) in "
+          f"{time.monotonic() - started:.1f} s, including a {OVERDUE_IN_DEMO.seconds} s "
+          "overdue deadline\n")
+    print(summary(items, out))
+    mismatches = check(items, out)
+    for line in mismatches:
+        print("MISMATCH   ", line)
+    print("\nresult      " + ("every message reached exactly the parties the oracle names"
+                              if not mismatches else f"{len(mismatches)} mismatches"))
+    return 0 if not mismatches else 1
 
 
-async def _produce(settings: Settings, ids: list[str]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        futures = [
-            await producer.send(settings.topic("raw.epj"), b"<demo/>", key=mid.encode())
-            for mid in ids
-        ]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+def summary(items: list[TrafficItem], out: harness.Outputs) -> str:
+    sources = Counter(harness.raw_topic_for(i.expected.msg_type) for i in items)
+    levels = Counter(topic.removeprefix("delivery.") for topic, d, _ in out.deliveries
+                     if d["content"][0].endswith("CanonicalEvent"))
+    receipts = Counter(r["info"]["status"] for r in out.receipts)
+    dead = Counter(f"{d['reason']} ({d['reason_code']})" for d in out.dead_letters)
+    rows = [("messages in", sum(sources.values()), ", ".join(
+        f"{k.removeprefix('raw.')} {v}" for k, v in sorted(sources.items())))]
+    rows.append(("delivered", sum(levels.values()), ", ".join(
+        f"{k} {v}" for k, v in sorted(levels.items()))))
+    rows.append(("dead-lettered", sum(dead.values()), ", ".join(
+        f"{k} {v}" for k, v in sorted(dead.items()))))
+    rows.append(("receipts sent", sum(receipts.values()), ", ".join(
+        f"{k} {v}" for k, v in sorted(receipts.items()))))
+    rows.append(("overdue raised", len(out.overdue), ", ".join(
+        sorted({o["request_msg_type"] for o in out.overdue}))))
+    refused = Counter(d["reason"] for d in out.decisions if d["outcome"] == "REFUSED")
+    rows.append(("refusals", sum(refused.values()), ", ".join(
+        f"{k} {v}" for k, v in sorted(refused.items()))))
+    return "\n".join(f"{name:<15} {count:>5}   {detail}" for name, count, detail in rows)
 
 
-async def _wait_recorded(pool: asyncpg.Pool, ids: list[str], timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    count = 0
-    while time.monotonic() < deadline:
-        count = await pool.fetchval(
-            "SELECT count(*) FROM message_journey WHERE message_id = ANY($1::text[])", ids
-        )
-        if count >= len(ids):
-            break
-        await asyncio.sleep(0.2)
-    return int(count)
+def check(items: list[TrafficItem], out: harness.Outputs) -> list[str]:
+    """Every accepted input reached exactly its expected recipients, once; every bad input was
+    dead-lettered with the expected code."""
+    got: dict[str, Counter[tuple[str, str | None]]] = {}
+    for _, d, _ in out.deliveries:
+        got.setdefault(harness.content_message_id(d), Counter())[
+            (d["recipient_her_id"], d["recipient_person"])] += 1
+    codes = {d["message_id"]: d["reason_code"] for d in out.dead_letters if d["message_id"]}
+    problems = []
+    for item in items:
+        e = item.expected
+        key = e.msg_id.strip().lower()
+        if e.duplicate_of:
+            continue
+        if e.dead_letter:
+            if e.apprec_error != "T01" and codes.get(key) != e.apprec_error:
+                problems.append(f"{item.scenario}: expected dead letter {e.apprec_error}")
+            continue
+        want = Counter((r.her_id, r.person) for r in e.recipients)
+        if got.get(key, Counter()) != want:
+            problems.append(f"{item.scenario} {e.msg_type}: recipients differ")
+    return problems

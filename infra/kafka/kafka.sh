@@ -26,9 +26,10 @@ fetch() {
 }
 
 running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid; pid=$(cat "$pidfile")
-  kill -0 "$pid" 2>/dev/null && ps -p "$pid" -o args= | grep -q kafka.Kafka && { echo "$pid"; return 0; }
+  # the process is found by its state directory, so a lost or overwritten pid file cannot hide it
+  local pid
+  pid=$(pgrep -f -- "-Dkafka.logs.dir=$home/logs " | head -n1) || true
+  [ -n "$pid" ] && { echo "$pid" > "$pidfile"; echo "$pid"; return 0; }
   return 1
 }
 
@@ -102,6 +103,11 @@ status() {
     echo "kafka: stopped"; return 1
   fi
 }
+
+# one start/stop at a time per state directory (test sessions may race)
+mkdir -p "$home"
+exec 9>"$home/.lock"
+flock -w 180 9 || die "another start/stop of this broker is still running"
 
 case "${1:-}" in
   fetch) fetch ;;
