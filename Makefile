@@ -36,8 +36,9 @@ lint: venv
 	$(BIN)/ruff check streams connectors schemas tests benchmarks
 	$(BIN)/mypy
 
+## bench: baselines and the pipeline on the real services (~10-15 min); BENCH_ARGS="--help" for more
 bench: venv up
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 up:
 	@bash infra/services.sh up

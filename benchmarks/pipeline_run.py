@@ -18,7 +18,7 @@ from benchmarks.inputs import Supply
 from benchmarks.metrics import scrape
 from benchmarks.report import median_of
 from benchmarks.traffic import WATCHED, Sent, Watcher, send_paced
-from benchmarks.verify import Accounting, verify
+from benchmarks.verify import Accounting, must_reach_someone, verify
 from benchmarks.workers import WorkerGroup, machine_cpu_s
 from streams.harness import OUTPUT_TOPICS, producer_for, snapshot
 from streams.settings import Settings
@@ -91,7 +91,7 @@ class Driver:
         self.metrics: dict[str, float] | None = None
         self.startup_s = 0.0
 
-    async def start(self, warmup: Sequence[TrafficItem], deadline_s: float = 180.0) -> None:
+    async def start(self, warmup: Sequence[TrafficItem], deadline_s: float = 90.0) -> None:
         await self.producer.start()
         self.watcher = Watcher(self.settings, await snapshot(self.settings, WATCHED))
         await self.watcher.start()
@@ -116,9 +116,7 @@ class Driver:
             self.workers.check_alive()
             await asyncio.sleep(0.2)
         await sender
-        expects = {
-            i.expected.msg_id for i in items if i.expected.recipients or i.expected.dead_letter
-        }
+        expects = {i.expected.msg_id for i in items if must_reach_someone(i)}
         must = [t for t, m in sent.message_ids.items() if m in expects]
         done = await self.watcher.wait_for(must, deadline_s, quiet_s=0.5)
         self.workers.check_alive()
@@ -186,22 +184,22 @@ async def run_pipeline(
     driver = Driver(settings, group)
     phases: list[Phase] = []
     try:
-        await driver.start(supply.take(warmup))
-        sat = await driver.phase("saturation", supply.take(backlog), None)
-        phases.append(sat)
-        half = max(10.0, sat.messages / sat.wall_s / 2)
-        n = int(half * latency_s)
-        phases.append(await driver.phase("latency@half", supply.take(n), half))
-        for plan in extra_phases:
-            source = (pools or {}).get(plan.pool, supply)
-            # above saturation a phase only grows a queue: offer at most ~30 s of drain
-            count = min(plan.count, max(100, int(30 * sat.messages / sat.wall_s)))
-            phase = await driver.phase(plan.name, source.take(count), plan.rate)
-            phase.extra["truncated"] = float(count < plan.count)
-            phases.append(phase)
-    finally:
-        await driver.stop()
-    try:
+        try:
+            await driver.start(supply.take(warmup))
+            sat = await driver.phase("saturation", supply.take(backlog), None)
+            phases.append(sat)
+            half = max(10.0, sat.messages / sat.wall_s / 2)
+            n = int(half * latency_s)
+            phases.append(await driver.phase("latency@half", supply.take(n), half))
+            for plan in extra_phases:
+                source = (pools or {}).get(plan.pool, supply)
+                # above saturation a phase only grows a queue: offer at most ~30 s of drain
+                count = min(plan.count, max(100, int(30 * sat.messages / sat.wall_s)))
+                phase = await driver.phase(plan.name, source.take(count), plan.rate)
+                phase.extra["truncated"] = float(count < plan.count)
+                phases.append(phase)
+        finally:
+            await driver.stop()
         accounting = await verify(settings, start, driver.items)
     finally:
         await drop_topics(settings)

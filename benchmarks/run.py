@@ -79,14 +79,21 @@ async def bench(args: argparse.Namespace) -> int:
             runs = []
             for i in range(args.repeats):
                 print(f"pipeline {guarantee} run {i + 1}/{args.repeats} ...", flush=True)
-                run = await run_pipeline(
-                    settings, Supply(pool), label=guarantee.replace("_", "-"),
-                    workers=args.workers, backlog=args.backlog,
-                    latency_s=args.latency_seconds, extra_phases=extra, log_dir=log_dir,
-                    overrides={"processing_guarantee": guarantee},
-                )  # fmt: skip
+                try:
+                    run = await run_pipeline(
+                        settings, Supply(pool), label=guarantee.replace("_", "-"),
+                        workers=args.workers, backlog=args.backlog,
+                        latency_s=args.latency_seconds, extra_phases=extra, log_dir=log_dir,
+                        overrides={"processing_guarantee": guarantee},
+                    )  # fmt: skip
+                except (RuntimeError, TimeoutError) as exc:  # a stalled or crashed pipeline
+                    failures.append(f"{guarantee} run {i + 1}: {exc}")
+                    print(f"  FAILED: {exc}", flush=True)
+                    break
                 runs.append(run)
                 check(run, failures)
+            if not runs:
+                continue
             rows += phase_rows(runs, f"pipeline {guarantee}")
             result["pipeline"][guarantee] = [dataclasses.asdict(r) for r in runs]
         if args.tuning:
