@@ -12,7 +12,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from schemas.errors import SamflytError
 from streams.settings import Settings
-from streams.topics import BY_NAME, CATALOGUE, TopicSpec
+from streams.topics import BY_NAME, CATALOGUE, TopicSpec, changelog_specs
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,11 @@ class BrokerUnavailable(SamflytError):
     retriable = True
 
 
-async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOGUE) -> list[str]:
-    """Create every missing topic; return the full names created. Existing topics are kept."""
+async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None) -> list[str]:
+    """Create every missing topic — by default the catalogue and the changelogs of the
+    pipeline's tables for ``settings.app_id`` — and return the full names created."""
+    if specs is None:
+        specs = (*CATALOGUE, *changelog_specs(settings.app_id))
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
                                 request_timeout_ms=120_000)
     try:
@@ -35,13 +38,13 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(
-                name=settings.topic(spec.name),
+                name=_full_name(settings, spec),
                 num_partitions=spec.partitions or settings.partitions,
                 replication_factor=settings.replication_factor,
                 topic_configs=spec.config(),
             )
             for spec in specs
-            if settings.topic(spec.name) not in existing
+            if _full_name(settings, spec) not in existing
         ]
         if wanted:
             # another worker may create them first: that is the state we want
@@ -54,6 +57,11 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+def _full_name(settings: Settings, spec: TopicSpec) -> str:
+    """Catalogue topics get the deployment prefix; table changelogs are named by Faust."""
+    return spec.name if spec.name.endswith("-changelog") else settings.topic(spec.name)
 
 
 def partitions_of(settings: Settings, names: Iterable[str]) -> list[TopicPartition]:

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
+from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from streams.settings import Settings
+
+
+def _skip_existing_topics() -> None:
+    """Faust declares its table changelogs at every start; against Kafka 4.1 with aiokafka
+    0.14 its CreateTopics request for a topic that already exists never completes (the broker
+    answers TOPIC_ALREADY_EXISTS, the client waits until its request timeout and retries), so a
+    worker restart would hang. samflyt creates those topics itself (``ensure_topics``); this
+    makes Faust look them up in fresh cluster metadata first and skip the request when they
+    exist. Applied once, idempotent."""
+    driver = aiokafka_driver.Transport
+    if getattr(driver, "_samflyt_patched", False):
+        return
+    original = driver._really_create_topic
+
+    async def create_unless_exists(
+        self: Any, owner: Any, client: Any, topic: str, *args: Any, **kwargs: Any
+    ) -> None:
+        metadata = await client.fetch_all_metadata()
+        if topic in metadata.topics():
+            return
+        await original(self, owner, client, topic, *args, **kwargs)
+
+    driver._really_create_topic = create_unless_exists  # type: ignore[method-assign]
+    setattr(driver, "_samflyt_patched", True)  # noqa: B010
 
 
 def create_app(
@@ -16,6 +43,7 @@ def create_app(
     sends; consumers capped per poll so tail latency stays low; the web server only when a
     port is configured (metrics and health live there).
     """
+    _skip_existing_topics()
     port = settings.worker_web_port if web_port is None else web_port
     return faust.App(
         app_id or settings.app_id,

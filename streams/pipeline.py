@@ -26,7 +26,7 @@ from streams.registries.feed import RegistryFeed, patient_key_fn
 from streams.routing.rules import RuleSetSource
 from streams.settings import Settings
 from streams.telemetry import setup_tracing
-from streams.topics import CATALOGUE, RAW_SOURCES
+from streams.topics import CATALOGUE, RAW_SOURCES, TABLES
 
 log = logging.getLogger(__name__)
 CLOCK = "internal.clock"
@@ -88,15 +88,11 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
             settings.topic(spec.name), partitions=spec.partitions or settings.partitions
         )
     pipeline.topics["raw"] = app.topic(*(settings.topic(f"raw.{s}") for s in RAW_SOURCES))
-    pipeline.tables["seen"] = app.Table(
-        "seen-message-ids", default=None, partitions=settings.partitions
-    )
-    pipeline.tables["patients"] = app.Table(
-        "patient-state", default=None, partitions=settings.partitions
-    )
-    pipeline.tables["open"] = app.Table(
-        "open-requests", default=None, partitions=settings.partitions
-    )
+    seen, patients, opened = TABLES
+    # Faust codes table keys and values as JSON: store JSON values, so what a worker recovers
+    # from a changelog after a restart or rebalance equals what was written
+    for slot, name in (("seen", seen), ("patients", patients), ("open", opened)):
+        pipeline.tables[slot] = app.Table(name, default=None, partitions=settings.partitions)
 
     @app.task  # type: ignore[untyped-decorator]
     async def load_registry() -> None:

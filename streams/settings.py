@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     partitions: int = Field(4, ge=1, le=256)
     replication_factor: int = Field(1, ge=1, le=7)
     app_id: str = Field("samflyt", pattern=r"^[A-Za-z0-9._-]+$")
-    processing_guarantee: Literal["at_least_once", "exactly_once"] = "exactly_once"
+    # at-least-once processing + deterministic delivery ids + idempotent sinks = each recipient
+    # gets each message once; Faust's exactly_once fences itself with more than one worker
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
     environment: Literal["development", "test", "production"] = "development"
     worker_web_port: int = Field(6066, ge=0, le=65535)

@@ -169,3 +169,22 @@ def delivery_topic(level: CareLevel, service: NationalService | None = None) -> 
             raise ValueError("a national delivery needs the service")
         return f"delivery.national.{service.value}"
     return f"delivery.{level.value}"
+
+
+# Faust tables of the pipeline (name → what it holds). Their changelog topics are named
+# ``<app id>-<table>-changelog`` by Faust; samflyt creates them itself like every other topic.
+TABLES: dict[str, str] = {
+    "seen-message-ids": "sender:message-id of every accepted message (duplicate detection)",
+    "patient-state": "per patient: care relationships started/ended by events, recipients of "
+    "each document (for changes and cancellations)",
+    "open-requests": "requests awaiting an answer, and answers that overtook their request",
+}
+
+
+def changelog_specs(app_id: str) -> tuple[TopicSpec, ...]:
+    """The compacted changelog topics of the pipeline's tables for one app id (not prefixed)."""
+    return tuple(
+        TopicSpec(f"{app_id}-{table}-changelog", "table key", None, f"Changelog of {doc}",
+                  ("samflyt-pipeline",), compacted=True)
+        for table, doc in TABLES.items()
+    )

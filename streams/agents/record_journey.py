@@ -48,9 +48,7 @@ def register(p: Pipeline) -> None:
                 await pool.close()
 
 
-async def _write(
-    pool: asyncpg.Pool, rows: list[JourneyRow], dead: list[DeadLetterRow]
-) -> None:
+async def _write(pool: asyncpg.Pool, rows: list[JourneyRow], dead: list[DeadLetterRow]) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await insert_rows(conn, rows)
         await insert_dead_letters(conn, dead)

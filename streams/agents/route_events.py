@@ -58,7 +58,7 @@ async def _route(p: Pipeline, event: Any) -> None:
     mark(record["msg_type"], record["sender"]["her_id"], record["receiver"]["her_id"])
     patients, open_requests = p.tables["patients"], p.tables["open"]
     key = record["patient"]["patient_key"] if record.get("patient") else None
-    state = PatientState.from_json(patients.get(key)) if key else PatientState()
+    state = PatientState.from_data(patients.get(key)) if key else PatientState()
     now = datetime.now(UTC)
     outcome = route_event(
         record,
@@ -70,21 +70,23 @@ async def _route(p: Pipeline, event: Any) -> None:
         traceparent=traceparent,
     )
     for delivery in outcome.deliveries:
+        # the consumed event bytes are spliced into each Delivery, not re-encoded
+        fields = {k: v for k, v in delivery.record.items() if k != "content"}
         await p.send(
-            delivery.topic, delivery.key, p.codec.encode("Delivery", delivery.record), headers
+            delivery.topic, delivery.key, p.codec.wrap("Delivery", fields, event.value), headers
         )
     for decision in outcome.decisions:
         await p.send(
             "decisions", outcome.facts.patient_key, p.codec.encode("Decision", decision), headers
         )
     if key and outcome.state is not state:
-        patients[key] = outcome.state.to_json()
+        patients[key] = outcome.state.to_data()
     partition = event.message.partition
     if outcome.opened is not None:
         if _is_answered_marker(open_requests.get(outcome.opened.message_id)):
             del open_requests[outcome.opened.message_id]  # its answer came first
         else:
-            open_requests[outcome.opened.message_id] = _open_to_json(outcome.opened, partition)
+            open_requests[outcome.opened.message_id] = _open_to_data(outcome.opened, partition)
     for request_id in outcome.answers:
         current = open_requests.get(request_id)
         if current is not None and not _is_answered_marker(current):
@@ -92,9 +94,7 @@ async def _route(p: Pipeline, event: Any) -> None:
             p.counts["route.answered"] += 1
         elif current is None:
             # the answer overtook its request (they may travel different raw partitions)
-            open_requests[request_id] = json.dumps(
-                {"partition": partition, "answered_at": now.isoformat()}
-            ).encode()
+            open_requests[request_id] = {"partition": partition, "answered_at": now.isoformat()}
     p.counts["route.events"] += 1
     p.counts["route.deliveries"] += len(outcome.deliveries)
 
@@ -103,15 +103,14 @@ async def _tick(p: Pipeline, partition: int) -> None:
     open_requests = p.tables["open"]
     now = datetime.now(UTC)
     mine = {}
-    for request_id, raw in list(open_requests.items()):
-        data = json.loads(raw)
+    for request_id, data in list(open_requests.items()):
         if data["partition"] != partition:
             continue
         if "answered_at" in data:  # an early answer whose request never came: forget it
             if now - datetime.fromisoformat(data["answered_at"]) > p.settings.overdue_after * 2:
                 del open_requests[request_id]
         else:
-            mine[request_id] = _open_from_json(data)
+            mine[request_id] = _open_from_data(data)
     for request in due(mine, now):
         record = overdue_record(request, now)
         await p.send("overdue", request.sender.get("her_id"), p.codec.encode("Overdue", record))
@@ -119,30 +118,34 @@ async def _tick(p: Pipeline, partition: int) -> None:
         p.counts["route.overdue"] += 1
 
 
-def _is_answered_marker(raw: bytes | None) -> bool:
-    return raw is not None and b'"answered_at"' in raw
+def _is_answered_marker(data: dict[str, Any] | None) -> bool:
+    return data is not None and "answered_at" in data
 
 
-def _open_to_json(request: OpenRequest, partition: int) -> bytes:
-    return json.dumps(
-        {
-            "partition": partition,
-            "message_id": request.message_id,
-            "msg_type": request.msg_type,
-            "conversation_id": request.conversation_id,
-            "requested_at": request.requested_at.isoformat(),
-            "deadline": request.deadline.isoformat(),
-            "sender": request.sender,
-            "awaited_from": request.awaited_from,
-            "patient_key": request.patient_key,
-            "is_test": request.is_test,
-            "traceparent": request.traceparent,
-        },
-        default=str,
-    ).encode()
+def _open_to_data(request: OpenRequest, partition: int) -> dict[str, Any]:
+    """JSON-compatible (the table's codec is JSON): Party records hold only strings, lists."""
+    data: dict[str, Any] = json.loads(
+        json.dumps(
+            {
+                "partition": partition,
+                "message_id": request.message_id,
+                "msg_type": request.msg_type,
+                "conversation_id": request.conversation_id,
+                "requested_at": request.requested_at.isoformat(),
+                "deadline": request.deadline.isoformat(),
+                "sender": request.sender,
+                "awaited_from": request.awaited_from,
+                "patient_key": request.patient_key,
+                "is_test": request.is_test,
+                "traceparent": request.traceparent,
+            },
+            default=str,
+        )
+    )
+    return data
 
 
-def _open_from_json(data: dict[str, Any]) -> OpenRequest:
+def _open_from_data(data: dict[str, Any]) -> OpenRequest:
     return OpenRequest(
         data["message_id"],
         data["msg_type"],

@@ -61,7 +61,7 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
         if isinstance(result, Accepted):
             # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
             # registered) and replayed from the dead letters, must be processed again
-            seen[dedup_key] = b"1"
+            seen[dedup_key] = True
     for receipt in result.receipts:
         await p.send(
             "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers

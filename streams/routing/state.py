@@ -5,7 +5,6 @@ them). Held in a Faust table keyed by the pseudonymous patient key; pure transit
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,23 +33,21 @@ class PatientState:
         ]
         return (*registered, *self.started.values())
 
-    def to_json(self) -> bytes:
-        return json.dumps(
-            {
-                "started": {k: [v.kind, v.reason] for k, v in self.started.items()},
-                "ended": sorted(self.ended),
-                "docs": {
-                    k: [_grant_to_list(g) for g in v] for k, v in self.document_recipients.items()
-                },
+    def to_data(self) -> dict[str, Any]:
+        """A JSON-compatible value: Faust tables store it with their JSON codec, so what is
+        recovered from the changelog after a restart or rebalance equals what was written."""
+        return {
+            "started": {k: [v.kind, v.reason] for k, v in self.started.items()},
+            "ended": sorted(self.ended),
+            "docs": {
+                k: [_grant_to_list(g) for g in v] for k, v in self.document_recipients.items()
             },
-            separators=(",", ":"),
-        ).encode()
+        }
 
     @classmethod
-    def from_json(cls, data: bytes | None) -> PatientState:
-        if not data:
+    def from_data(cls, raw: dict[str, Any] | None) -> PatientState:
+        if not raw:
             return cls()
-        raw: dict[str, Any] = json.loads(data)
         return cls(
             started={k: Relationship(k, v[0], v[1]) for k, v in raw.get("started", {}).items()},
             ended=frozenset(raw.get("ended", ())),
