@@ -60,7 +60,11 @@ def to_record(
     position: Position | None = None,
     authenticated_sender: str | None = None,
 ) -> Record:
-    """The raw-topic record of one message: keyed by message id, origin in the headers."""
+    """The raw-topic record of one message, origin in the headers.
+
+    Keyed by the sender's HER-id, so one sender's messages keep their order through the
+    pipeline (a change never overtakes the document it changes); the message id travels in a
+    header and in the record."""
     headers: h.Headers = (
         (h.MESSAGE_TYPE, envelope.msg_type.encode()),
         (h.CONTENT_TYPE, b"application/xml"),
@@ -73,7 +77,7 @@ def to_record(
         headers = h.with_header(headers, h.SENDER_HER_ID, authenticated_sender)
     return Record(
         value=data,
-        key=envelope.message_id.encode(),
+        key=(envelope.sender_her_ids[0] if envelope.sender_her_ids else envelope.message_id).encode(),
         headers=headers,
         position=position,
         message_id=envelope.message_id,

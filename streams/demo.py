@@ -44,7 +44,7 @@ async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
     await pipeline.app.start()
     try:
         await harness.produce(
-            settings, [(i.expected.msg_id, i.expected.msg_type, i.data) for i in items])
+            settings, [(i.expected.msg_id, i.expected.msg_type, i.data, i.expected.sender_her_id) for i in items])
         unanswered = sum(1 for i in items if i.expected.overdue)
         out = await harness.collect(settings, start, deadline_s=90,
                                     until=lambda o: len(o.overdue) >= unanswered)

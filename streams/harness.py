@@ -59,10 +59,12 @@ def producer_for(settings: Settings) -> AIOKafkaProducer:
 
 async def produce(
     settings: Settings,
-    inputs: Iterable[tuple[str, str, bytes]],
+    inputs: Iterable[tuple[str, str, bytes] | tuple[str, str, bytes, str]],
     producer: AIOKafkaProducer | None = None,
 ) -> dict[str, float]:
-    """Send (message id, message type, bytes) to the ingest topics; returns send times by id."""
+    """Send (message id, message type, bytes[, key]) to the ingest topics; returns send times
+    by id. Connectors key by the sender's HER-id (per-sender order); without a key, the
+    message id is used."""
     own = producer is None
     producer = producer or producer_for(settings)
     if own:
@@ -70,7 +72,7 @@ async def produce(
     sent: dict[str, float] = {}
     try:
         futures = []
-        for message_id, msg_type, data in inputs:
+        for message_id, msg_type, data, *key in inputs:
             sent[message_id] = time.time()
             headers = [
                 (TRACEPARENT, new_traceparent().encode()),
@@ -82,7 +84,7 @@ async def produce(
                 await producer.send(
                     settings.topic(raw_topic_for(msg_type)),
                     data,
-                    key=message_id.encode(),
+                    key=(key[0] if key else message_id).encode(),
                     headers=headers,
                 )
             )

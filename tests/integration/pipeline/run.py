@@ -53,7 +53,11 @@ async def run_pipeline(
     await pipeline.app.start()
     try:
         await harness.produce(
-            settings, [(i.expected.msg_id, i.expected.msg_type, i.data) for i in items]
+            settings,
+            [
+                (i.expected.msg_id, i.expected.msg_type, i.data, i.expected.sender_her_id)
+                for i in items
+            ],
         )
         outputs = await harness.collect(settings, start, until=until, deadline_s=deadline_s)
     finally:
