@@ -73,7 +73,7 @@ start() {
   log "starting kafka $KAFKA_VERSION on 127.0.0.1:$SAMFLYT_KAFKA_PORT"
   setsid nohup java -Xms256m "-Xmx$SAMFLYT_KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     "-Dkafka.logs.dir=$home/logs" "-Dlog4j2.configurationFile=$here/log4j2.properties" \
-    -cp "$libs/*" kafka.Kafka "$home/server.properties" >"$home/logs/stdout.log" 2>&1 < /dev/null &
+    -cp "$libs/*" kafka.Kafka "$home/server.properties" >"$home/logs/stdout.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
   if ! python3 "$here/wait_ready.py" 127.0.0.1 "$SAMFLYT_KAFKA_PORT" 90; then
     tail -n 30 "$home/logs/stdout.log" "$home/logs/server.log" >&2 2>/dev/null || true
@@ -104,15 +104,19 @@ status() {
   fi
 }
 
-# one start/stop at a time per state directory (test sessions may race)
-mkdir -p "$home"
-exec 9>"$home/.lock"
-flock -w 180 9 || die "another start/stop of this broker is still running"
+# one start/stop at a time per state directory (test sessions may race); the broker itself
+# must not inherit the lock (it is started with fd 9 closed)
+locked() {
+  mkdir -p "$home"
+  exec 9>"$home/.lock"
+  flock -w 180 9 || die "another start/stop of this broker is still running"
+  "$@"
+}
 
 case "${1:-}" in
   fetch) fetch ;;
-  start) start ;;
-  stop) stop ;;
+  start) locked start ;;
+  stop) locked stop ;;
   status) status ;;
   bootstrap) echo "127.0.0.1:$SAMFLYT_KAFKA_PORT" ;;
   *) echo "usage: $0 fetch|start|stop|status|bootstrap" >&2; exit 2 ;;
