@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import BinaryIO
 
 from streams import harness
 from streams.settings import Settings
@@ -21,7 +22,7 @@ from tests.integration.pipeline.run import prepare, settings_for
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(settings: Settings, log: BinaryIO) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SAMFLYT_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
@@ -37,7 +38,7 @@ def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "streams.cli", "worker", "--loglevel", "WARNING"],
         cwd=REPO,
         env=env,
-        stdout=log.open("wb"),
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
 
@@ -67,7 +68,7 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
     async def go() -> tuple[harness.Outputs, int]:
         await prepare(settings, world)
         start = await harness.snapshot(settings)
-        worker = _start_worker(settings, tmp_path / "worker-1.log")
+        worker = _start_worker(settings, logs[0])
         try:
             await harness.produce(
                 settings,
@@ -83,7 +84,7 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
             assert len(partial.deliveries) >= 400, (tmp_path / "worker-1.log").read_text()
             worker.send_signal(signal.SIGKILL)
             worker.wait(30)
-            restarted = _start_worker(settings, tmp_path / "worker-2.log")
+            restarted = _start_worker(settings, logs[1])
             try:
                 want = sum(expected.values())
                 out = await harness.collect(
@@ -110,7 +111,12 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
                 worker.kill()
         return out, len(partial.deliveries)
 
-    out, before_kill = asyncio.run(go())
+    with (
+        (tmp_path / "worker-1.log").open("wb") as first,
+        (tmp_path / "worker-2.log").open("wb") as second,
+    ):
+        logs = (first, second)
+        out, before_kill = asyncio.run(go())
     delivered: Counter[tuple[str, str, str | None]] = Counter()
     ids_per_key: dict[tuple[str, str, str | None], set[str]] = {}
     for _, d, _ in out.deliveries:
