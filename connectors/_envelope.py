@@ -36,9 +36,7 @@ def read_envelope(data: bytes) -> Envelope:
         msg = parse_message(data)
     except MessageError as exc:
         raise BadRecordError(exc.detail, code=exc.code) from None
-    senders = tuple(
-        dict.fromkeys(x for x in (msg.sender.unit_her_id, msg.sender.org_her_id) if x)
-    )
+    senders = tuple(dict.fromkeys(x for x in (msg.sender.unit_her_id, msg.sender.org_her_id) if x))
     return Envelope(
         message_id=msg.message_id,
         msg_type=msg.msg_type,
@@ -77,7 +75,9 @@ def to_record(
         headers = h.with_header(headers, h.SENDER_HER_ID, authenticated_sender)
     return Record(
         value=data,
-        key=(envelope.sender_her_ids[0] if envelope.sender_her_ids else envelope.message_id).encode(),
+        key=(
+            envelope.sender_her_ids[0] if envelope.sender_her_ids else envelope.message_id
+        ).encode(),
         headers=headers,
         position=position,
         message_id=envelope.message_id,

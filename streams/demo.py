@@ -34,8 +34,10 @@ async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
     world = build_world(seed=1, scale="small")
     await seed_registry(settings, world)
     parties, patients = await publish_registry(settings)
-    print(f"registry    {parties} parties, {patients} patients (synthetic, "
-          f"{len(world.municipalities)} municipalities)")
+    print(
+        f"registry    {parties} parties, {patients} patients (synthetic, "
+        f"{len(world.municipalities)} municipalities)"
+    )
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 10**9)
     items = list(scenario_traffic(world, seed=seed))
     pipeline = build_pipeline(settings, web_port=0)
@@ -44,43 +46,90 @@ async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
     await pipeline.app.start()
     try:
         await harness.produce(
-            settings, [(i.expected.msg_id, i.expected.msg_type, i.data, i.expected.sender_her_id) for i in items])
+            settings,
+            [
+                (i.expected.msg_id, i.expected.msg_type, i.data, i.expected.sender_her_id)
+                for i in items
+            ],
+        )
         unanswered = sum(1 for i in items if i.expected.overdue)
-        out = await harness.collect(settings, start, deadline_s=90,
-                                    until=lambda o: len(o.overdue) >= unanswered)
+        out = await harness.collect(
+            settings, start, deadline_s=90, until=lambda o: len(o.overdue) >= unanswered
+        )
     finally:
         await pipeline.app.stop()
-    print(f"traffic     {len(items)} messages (traffic seed {seed}) in "
-          f"{time.monotonic() - started:.1f} s, including a {OVERDUE_IN_DEMO.seconds} s "
-          "overdue deadline\n")
+    print(
+        f"traffic     {len(items)} messages (traffic seed {seed}) in "
+        f"{time.monotonic() - started:.1f} s, including a {OVERDUE_IN_DEMO.seconds} s "
+        "overdue deadline\n"
+    )
     print(summary(items, out))
     mismatches = check(items, out)
     for line in mismatches:
         print("MISMATCH   ", line)
-    print("\nresult      " + ("every message reached exactly the parties the oracle names"
-                              if not mismatches else f"{len(mismatches)} mismatches"))
+    print(
+        "\nresult      "
+        + (
+            "every message reached exactly the parties the oracle names"
+            if not mismatches
+            else f"{len(mismatches)} mismatches"
+        )
+    )
     return 0 if not mismatches else 1
 
 
 def summary(items: list[TrafficItem], out: harness.Outputs) -> str:
     sources = Counter(harness.raw_topic_for(i.expected.msg_type) for i in items)
-    levels = Counter(topic.removeprefix("delivery.") for topic, d, _ in out.deliveries
-                     if d["content"][0].endswith("CanonicalEvent"))
+    levels = Counter(
+        topic.removeprefix("delivery.")
+        for topic, d, _ in out.deliveries
+        if d["content"][0].endswith("CanonicalEvent")
+    )
     receipts = Counter(r["info"]["status"] for r in out.receipts)
     dead = Counter(f"{d['reason']} ({d['reason_code']})" for d in out.dead_letters)
-    rows = [("messages in", sum(sources.values()), ", ".join(
-        f"{k.removeprefix('raw.')} {v}" for k, v in sorted(sources.items())))]
-    rows.append(("delivered", sum(levels.values()), ", ".join(
-        f"{k} {v}" for k, v in sorted(levels.items()))))
-    rows.append(("dead-lettered", sum(dead.values()), ", ".join(
-        f"{k} {v}" for k, v in sorted(dead.items()))))
-    rows.append(("receipts sent", sum(receipts.values()), ", ".join(
-        f"{k} {v}" for k, v in sorted(receipts.items()))))
-    rows.append(("overdue raised", len(out.overdue), ", ".join(
-        sorted({o["request_msg_type"] for o in out.overdue}))))
+    rows = [
+        (
+            "messages in",
+            sum(sources.values()),
+            ", ".join(f"{k.removeprefix('raw.')} {v}" for k, v in sorted(sources.items())),
+        )
+    ]
+    rows.append(
+        (
+            "delivered",
+            sum(levels.values()),
+            ", ".join(f"{k} {v}" for k, v in sorted(levels.items())),
+        )
+    )
+    rows.append(
+        (
+            "dead-lettered",
+            sum(dead.values()),
+            ", ".join(f"{k} {v}" for k, v in sorted(dead.items())),
+        )
+    )
+    rows.append(
+        (
+            "receipts sent",
+            sum(receipts.values()),
+            ", ".join(f"{k} {v}" for k, v in sorted(receipts.items())),
+        )
+    )
+    rows.append(
+        (
+            "overdue raised",
+            len(out.overdue),
+            ", ".join(sorted({o["request_msg_type"] for o in out.overdue})),
+        )
+    )
     refused = Counter(d["reason"] for d in out.decisions if d["outcome"] == "REFUSED")
-    rows.append(("refusals", sum(refused.values()), ", ".join(
-        f"{k} {v}" for k, v in sorted(refused.items()))))
+    rows.append(
+        (
+            "refusals",
+            sum(refused.values()),
+            ", ".join(f"{k} {v}" for k, v in sorted(refused.items())),
+        )
+    )
     return "\n".join(f"{name:<15} {count:>5}   {detail}" for name, count, detail in rows)
 
 
@@ -90,7 +139,8 @@ def check(items: list[TrafficItem], out: harness.Outputs) -> list[str]:
     got: dict[str, Counter[tuple[str, str | None]]] = {}
     for _, d, _ in out.deliveries:
         got.setdefault(harness.content_message_id(d), Counter())[
-            (d["recipient_her_id"], d["recipient_person"])] += 1
+            (d["recipient_her_id"], d["recipient_person"])
+        ] += 1
     codes = {d["message_id"]: d["reason_code"] for d in out.dead_letters if d["message_id"]}
     problems = []
     for item in items:
