@@ -24,6 +24,11 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    if args.asyncapi:
+        from streams.asyncapi import asyncapi_document
+
+        print(json.dumps(asyncapi_document(settings), indent=2, ensure_ascii=False))
+        return 0
     if args.create:
         from streams.admin import ensure_topics
 
@@ -121,6 +126,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     topics = sub.add_parser("topics", help="list the topic catalogue (or create the topics)")
     topics.add_argument("--create", action="store_true", help="create missing topics")
     topics.add_argument("--json", action="store_true")
+    topics.add_argument("--asyncapi", action="store_true",
+                        help="print the AsyncAPI 3.0 document of every topic and its schema")
     handlers["topics"] = _cmd_topics
 
     sub.add_parser("demo", help="run the pipeline over the bundled sample messages")
