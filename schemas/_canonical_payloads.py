@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 
 from schemas.model import Observation, ParsedMessage
 
-# Message types of the non-XML sources (connectors build a ParsedMessage with these).
-KJ_CRITICAL_INFORMATION = "KJ_KRITISK_INFO"
-KJ_MEDICATION_LIST = "KJ_LEGEMIDDELLISTE"
-KJ_HOSPITAL_CONTACT = "KJ_SYKEHUSKONTAKT"
-VISIT_PLANNED = "HJEMMEBESOK_PLANLAGT"
-VISIT_COMPLETED = "HJEMMEBESOK_UTFORT"
-VISIT_CANCELLED = "HJEMMEBESOK_AVLYST"
+# samflyt's own event types (no KITH standard): they travel in MsgHead with a samflyt
+# ``Hendelse`` document (urn:samflyt:xmlstds:hendelse:1.0) and are routed by streams/routing.
+KJ_CRITICAL_INFORMATION = "SAMFLYT_KJ_KRITISK_INFO"
+KJ_MEDICATION_LIST = "SAMFLYT_KJ_LEGEMIDDELENDRING"
+KJ_HOSPITAL_CONTACT = "SAMFLYT_KJ_SYKEHUSKONTAKT"
+VISIT_PLANNED = "SAMFLYT_BESOK_PLANLAGT"
+VISIT_COMPLETED = "SAMFLYT_BESOK_UTFORT"
+VISIT_CANCELLED = "SAMFLYT_BESOK_AVLYST"
 CITIZEN_MESSAGE_PREFIX = "DIALOG_INNBYGGER_"
-WELFARE_ALARM = "VELFERD_ALARM"
+WELFARE_ALARM = "SAMFLYT_ALARM"
 OSLO = ZoneInfo("Europe/Oslo")
 _CARE = "no.samflyt.care.CareMessage"
 _DIALOGUE = "no.samflyt.dialogue.Dialogue"

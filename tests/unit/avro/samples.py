@@ -161,7 +161,7 @@ DOMAIN_MESSAGES: tuple[tuple[str, ParsedMessage], ...] = (
     (
         "core journal",
         message(
-            "KJ_KRITISK_INFO",
+            "SAMFLYT_KJ_KRITISK_INFO",
             "kjernejournal",
             standard_version="1",
             root_namespace="",
@@ -172,7 +172,7 @@ DOMAIN_MESSAGES: tuple[tuple[str, ParsedMessage], ...] = (
     (
         "citizen",
         message(
-            "HJEMMEBESOK_PLANLAGT",
+            "SAMFLYT_BESOK_PLANLAGT",
             "innbygger",
             body={
                 "visit_id": "v-17",
@@ -184,7 +184,7 @@ DOMAIN_MESSAGES: tuple[tuple[str, ParsedMessage], ...] = (
     (
         "welfare",
         message(
-            "VELFERD_ALARM",
+            "SAMFLYT_ALARM",
             "velferdsteknologi",
             priority="high",
             body={"alarm_type": "fall", "triggered_at": "2024-11-05T03:12:44+01:00"},

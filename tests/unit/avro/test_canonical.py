@@ -213,7 +213,10 @@ def test_core_journal_event() -> None:
         "allergy",
         "high",
     )
-    assert payload(message("KJ_LEGEMIDDELLISTE", "kjernejournal"))[1]["kind"] == "MEDICATION_LIST"
+    assert (
+        payload(message("SAMFLYT_KJ_LEGEMIDDELENDRING", "kjernejournal"))[1]["kind"]
+        == "MEDICATION_LIST"
+    )
 
 
 def test_citizen_event() -> None:
@@ -246,7 +249,7 @@ def test_welfare_alarm() -> None:
     assert record["alarm_type"] == "FALL"
     assert record["triggered_at"] == datetime(2024, 11, 5, 2, 12, 44, tzinfo=UTC)
     odd = message(
-        "VELFERD_ALARM", "velferdsteknologi", body={"alarm_type": "x", "triggered_at": "?"}
+        "SAMFLYT_ALARM", "velferdsteknologi", body={"alarm_type": "x", "triggered_at": "?"}
     )
     assert (payload(odd)[1]["alarm_type"], payload(odd)[1]["triggered_at"]) == ("OTHER", None)
 
