@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.agents.guard import dead_letter_of, guarded
 from streams.metrics import mark, observe
-from streams.pipeline import Pipeline, traceparent_of
+from streams.pipeline import Pipeline
 from streams.stages.route import OVERDUE, RECEIPT
 from streams.stages.senders import back_to_sender
 from streams.telemetry import forward_headers
@@ -23,16 +23,11 @@ def register(p: Pipeline) -> None:
 
     @p.app.agent(source, name="deliver_to_senders")
     async def deliver_to_senders(stream: Any) -> None:
-        await p.feed.ready.wait()
-        async for event in stream.events():
-            try:
-                with observe("to_sender", event.message.timestamp):
-                    await _deliver(p, event, event.message.topic == receipts_topic)
-            except Exception:  # a poison message must not stop the agent
-                log.exception("deliver_to_senders failed on a message; dead-lettered")
-                from streams.agents.crash import crash_dead_letter
+        async def handle(event: Any) -> None:
+            with observe("to_sender", event.message.timestamp):
+                await _deliver(p, event, event.message.topic == receipts_topic)
 
-                await crash_dead_letter(p, event, stage="RECEIPT")
+        await guarded(p, stream, "RECEIPT", handle)
 
 
 async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
@@ -53,37 +48,20 @@ async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
         await p.send(
             "deadletter",
             None,
-            p.codec.encode("DeadLetter", _unknown_sender(event, sender, now)),
+            p.codec.encode(
+                "DeadLetter",
+                dead_letter_of(
+                    event,
+                    stage="RECEIPT",
+                    reason="UNKNOWN_RECEIVER",
+                    code="E21",
+                    retriable=True,
+                    detail=f"the original sender {sender} is not in the address register",
+                    sender_her_id=sender,
+                ),
+            ),
             headers,
         )
         return
     await p.send(delivery.topic, delivery.key, p.codec.encode("Delivery", delivery.record), headers)
     p.counts["senders.receipts" if is_receipt else "senders.overdue"] += 1
-
-
-def _unknown_sender(event: Any, sender: str | None, now: datetime) -> dict[str, Any]:
-    message = event.message
-    return {
-        "dead_letter_id": uuid.uuid4(),
-        "failed_at": now,
-        "stage": "RECEIPT",
-        "reason": "UNKNOWN_RECEIVER",
-        "reason_code": "E21",
-        "detail": f"the original sender {sender} is not in the address register",
-        "error_type": None,
-        "retriable": True,
-        "attempt": 1,
-        "message_id": None,
-        "msg_type": None,
-        "sender_her_id": sender,
-        "original": event.value,
-        "origin": {
-            "topic": message.topic,
-            "partition": message.partition,
-            "offset": message.offset,
-            "timestamp": None,
-            "key": message.key,
-            "headers": [{"key": k, "value": v} for k, v in (message.headers or ())],
-        },
-        "trace": {"traceparent": traceparent_of(event), "tracestate": None},
-    }

@@ -12,6 +12,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
@@ -30,19 +31,14 @@ def register(p: Pipeline) -> None:
 
     @p.app.agent(source, name="route_events")
     async def route_events(stream: Any) -> None:
-        await p.feed.ready.wait()
-        async for event in stream.events():
-            try:
-                if event.message.topic == clock_name:
-                    await _tick(p, event.message.partition)
-                else:
-                    with observe("route", event.message.timestamp):
-                        await _route(p, event)
-            except Exception:  # a poison message must not stop the agent
-                log.exception("route_events failed on a message; dead-lettered")
-                from streams.agents.crash import crash_dead_letter
+        async def handle(event: Any) -> None:
+            if event.message.topic == clock_name:
+                await _tick(p, event.message.partition)
+            else:
+                with observe("route", event.message.timestamp):
+                    await _route(p, event)
 
-                await crash_dead_letter(p, event, stage="ROUTE")
+        await guarded(p, stream, "ROUTE", handle)
 
     @p.app.timer(interval=settings.clock_interval_seconds)  # type: ignore[untyped-decorator]
     async def tick_partitions() -> None:

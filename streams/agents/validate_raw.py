@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
@@ -20,14 +21,11 @@ def register(p: Pipeline) -> None:
 
     @p.app.agent(p.topic("raw"), name="validate_raw")
     async def validate_raw(stream: Any) -> None:
-        await p.feed.ready.wait()
-        async for event in stream.events():
-            try:
-                with observe("validate", event.message.timestamp):
-                    await _handle(p, seen, event)
-            except Exception:  # a poison message must not stop the agent
-                log.exception("validate_raw failed on a message; dead-lettered")
-                await _dead_letter_crash(p, event)
+        async def handle(event: Any) -> None:
+            with observe("validate", event.message.timestamp):
+                await _handle(p, seen, event)
+
+        await guarded(p, stream, "VALIDATE", handle)
 
 
 async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
@@ -80,9 +78,3 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
             p.codec.encode("DeadLetter", result.dead_letter),
             headers,
         )
-
-
-async def _dead_letter_crash(p: Pipeline, event: Any) -> None:
-    from streams.agents.crash import crash_dead_letter
-
-    await crash_dead_letter(p, event, stage="VALIDATE")
