@@ -96,7 +96,7 @@ async def wait_group_stable(settings: Settings, members: int, deadline_s: float 
     """Wait until the app's consumer group is Stable with ``members`` members; returns seconds.
 
     Measuring starts only then: a partition handed over while its tables hold state is a
-    different (and, see the README, currently broken) path from steady-state processing."""
+    different path (table recovery from the changelog) from steady-state processing."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     started = time.monotonic()

@@ -36,15 +36,21 @@ async def tuning(
     failures: list[str],
     log_dir: Path,
 ) -> Rows:
-    """Each lever once (exactly-once), saturation and latency at half of it."""
+    """Each lever once (the default guarantee), saturation and latency at half of it."""
     rows: Rows = []
     result["tuning"] = {}
     for name, overrides in TUNING:
         print(f"tuning: {name} ...", flush=True)
-        run = await run_pipeline(
-            settings, Supply(pool), label="tuning", workers=args.workers, backlog=args.backlog,
-            latency_s=args.latency_seconds, log_dir=log_dir, overrides=overrides,
-        )  # fmt: skip
+        try:
+            run = await run_pipeline(
+                settings, Supply(pool), label="tuning", workers=args.workers,
+                backlog=args.backlog, latency_s=args.latency_seconds, log_dir=log_dir,
+                overrides=overrides,
+            )  # fmt: skip
+        except (RuntimeError, TimeoutError) as exc:
+            failures.append(f"tuning {name}: {exc}")
+            print(f"  FAILED: {exc}", flush=True)
+            continue
         check(run, failures)
         rows += phase_rows([run], f"tuning {name}")
         result["tuning"][name] = dataclasses.asdict(run)
@@ -63,10 +69,16 @@ async def profile(
     results (text, the call tree with the time per frame)."""
     out = RESULTS_DIR / "worker-profile.txt"
     print("profiling one worker ...", flush=True)
-    run = await run_pipeline(
-        settings, Supply(pool), label="profile", workers=args.workers, backlog=args.backlog * 2,
-        latency_s=args.latency_seconds, log_dir=log_dir, profile_to=out,
-    )  # fmt: skip
+    try:
+        run = await run_pipeline(
+            settings, Supply(pool), label="profile", workers=args.workers,
+            backlog=args.backlog * 2, latency_s=args.latency_seconds, log_dir=log_dir,
+            profile_to=out,
+        )  # fmt: skip
+    except (RuntimeError, TimeoutError) as exc:  # a stalled run: recorded, the rest goes on
+        failures.append(f"profile: {exc}")
+        print(f"  FAILED: {exc}", flush=True)
+        return
     check(run, failures)
     result["profile"] = {"report": str(out), "run": dataclasses.asdict(run)}
     print(f"  profile: {out}")

@@ -71,7 +71,7 @@ COLUMNS = (
 
 
 def table(rows: Sequence[tuple[str, Mapping[str, float]]]) -> str:
-    width = max(len(name) for name, _ in rows) + 2
+    width = max((len(name) for name, _ in rows), default=0) + 2
     head = "".join(f"{h:>11}" for _, h, _ in COLUMNS)
     lines = [f"{'':<{width}}{head}"]
     for name, figures in rows:

@@ -40,7 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--burst-rate", type=float, default=5 * NATIONAL_PEAK)
     p.add_argument("--burst-seconds", type=float, default=10.0)
     p.add_argument(
-        "--guarantees", default="exactly_once,at_least_once", help="comma-separated; first is main"
+        "--guarantees",
+        default="at_least_once,exactly_once:1",
+        help="comma-separated guarantee[:workers] (default workers: --workers); first is main. "
+        "exactly_once runs with one worker by default: faust-streaming fences its own "
+        "transactional producers when several workers share the partitions",
     )
     p.add_argument("--tuning", action="store_true", help="also try the tuning levers, once each")
     p.add_argument("--profile", action="store_true", help="profile one worker once")
@@ -67,7 +71,7 @@ async def bench(args: argparse.Namespace) -> int:
     async with bench_database(base, world) as settings:
         if not args.skip_baselines:
             rows += await baselines(settings, world, pool, args, result)
-        guarantees = [g.strip() for g in args.guarantees.split(",") if g.strip()]
+        guarantees = parse_guarantees(args.guarantees, args.workers)
         extra = [
             PhasePlan("national peak 150/s", int(NATIONAL_PEAK * args.peak_seconds),
                       NATIONAL_PEAK),
@@ -75,27 +79,28 @@ async def bench(args: argparse.Namespace) -> int:
                       args.burst_rate),
         ]  # fmt: skip
         result["pipeline"] = {}
-        for guarantee in guarantees:
+        for guarantee, workers in guarantees:
+            key = f"{guarantee} {workers}w"
             runs = []
             for i in range(args.repeats):
-                print(f"pipeline {guarantee} run {i + 1}/{args.repeats} ...", flush=True)
+                print(f"pipeline {key} run {i + 1}/{args.repeats} ...", flush=True)
                 try:
                     run = await run_pipeline(
                         settings, Supply(pool), label=guarantee.replace("_", "-"),
-                        workers=args.workers, backlog=args.backlog,
+                        workers=workers, backlog=args.backlog,
                         latency_s=args.latency_seconds, extra_phases=extra, log_dir=log_dir,
                         overrides={"processing_guarantee": guarantee},
                     )  # fmt: skip
                 except (RuntimeError, TimeoutError) as exc:  # a stalled or crashed pipeline
-                    failures.append(f"{guarantee} run {i + 1}: {exc}")
+                    failures.append(f"{key} run {i + 1}: {exc}")
                     print(f"  FAILED: {exc}", flush=True)
                     break
                 runs.append(run)
                 check(run, failures)
             if not runs:
                 continue
-            rows += phase_rows(runs, f"pipeline {guarantee}")
-            result["pipeline"][guarantee] = [dataclasses.asdict(r) for r in runs]
+            rows += phase_rows(runs, f"pipeline {key}")
+            result["pipeline"][key] = [dataclasses.asdict(r) for r in runs]
         if args.tuning:
             rows += await tuning(settings, pool, args, result, failures, log_dir)
         if args.profile:
@@ -119,6 +124,17 @@ async def bench(args: argparse.Namespace) -> int:
             print(f"  {f}", file=sys.stderr)
         return 1
     return 0
+
+
+def parse_guarantees(spec: str, default_workers: int) -> list[tuple[str, int]]:
+    """``at_least_once,exactly_once:1`` → [("at_least_once", default), ("exactly_once", 1)]."""
+    out = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        name, _, workers = part.partition(":")
+        out.append((name.strip(), int(workers) if workers else default_workers))
+    return out
 
 
 async def baselines(

@@ -45,7 +45,8 @@ async def send_paced(
     sent: Sent | None = None,
 ) -> Sent:
     """Send ``items`` at ``rate`` msg/s (None: as fast as the producer takes them), in 5 ms
-    ticks on an absolute schedule, futures awaited in bulk."""
+    ticks on an absolute schedule, futures awaited in bulk. Keyed by the sender's HER-id, as
+    the connectors key raw records (one sender's messages stay in order on one partition)."""
     own = producer is None
     producer = producer or producer_for(settings)
     if own:
@@ -75,7 +76,7 @@ async def send_paced(
                 await producer.send(
                     settings.topic(raw_topic_for(item.expected.msg_type)),
                     item.data,
-                    key=msg_id.encode(),
+                    key=(item.expected.sender_her_id or msg_id).encode(),
                     headers=headers,
                 )
             )
