@@ -53,13 +53,19 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
         parsed = result.parsed
         mark(parsed.msg_type, parsed.sender.her_id, parsed.receiver.her_id)
         dedup_key = f"{parsed.sender.her_id}:{parsed.message_id}"
-        if seen.get(dedup_key) is not None:
+        # the record this id was first accepted from: the same record consumed again (a
+        # redelivery after a crash or rebalance, before its offset was committed) is processed
+        # again — its outputs carry deterministic ids — while the same id in another record is
+        # a duplicate from the sender
+        this_record = f"{message.topic}:{message.partition}:{message.offset}"
+        first = seen.get(dedup_key)
+        if first is not None and first != this_record:
             p.counts["validate.duplicate"] += 1
             return  # a duplicate gets neither a second delivery nor a second AppRec
         if isinstance(result, Accepted):
             # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
             # registered) and replayed from the dead letters, must be processed again
-            seen[dedup_key] = True
+            seen[dedup_key] = this_record
     for receipt in result.receipts:
         await p.send(
             "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers

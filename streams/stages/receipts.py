@@ -21,6 +21,7 @@ _STATUS = {
     AppRecStatus.OK_ERRORS_IN_PARTS: "OK_ERROR_IN_PART",
 }
 _OID_8221 = "2.16.578.1.12.4.1.1.8221"
+_RECEIPT_NS = uuid.UUID("7c1d9a52-3e4b-4f8a-9b6e-2d5c8f1a0b37")
 
 
 def receipt_records(
@@ -39,8 +40,20 @@ def receipt_records(
     now = now or datetime.now(UTC)
     version = apprec_version_for(msg.standard, msg.standard_version)
     records = []
+    # deterministic AppRec ids: a message processed again after a crash yields the same
+    # receipts, which the delivery back to the sender recognises as the same deliveries
+    parties = [msg.receiver, *msg.copy_receivers]
+    ids = [
+        str(
+            uuid.uuid5(
+                _RECEIPT_NS,
+                f"{msg.sender.her_id}|{msg.message_id}|{status.value}|{party.her_id}|{i}",
+            )
+        )
+        for i, party in enumerate(parties)
+    ]
     for index, (receiver_party, xml) in enumerate(
-        receipts_for(msg, status, list(errors), is_ours=is_ours, now=now)
+        receipts_for(msg, status, list(errors), is_ours=is_ours, ids=ids, now=now)
     ):
         records.append(
             {
