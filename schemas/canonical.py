@@ -65,6 +65,7 @@ __all__ = [
     "VISIT_PLANNED",
     "WELFARE_ALARM",
     "event_id",
+    "party_record",
     "payload_name",
     "to_canonical",
 ]
@@ -100,7 +101,8 @@ def _person(person: Person | None) -> dict[str, Any] | None:
     return {"name": person.name, "hpr": person.hpr, "her_id": person.her_id, "idents": idents}
 
 
-def _party(party: Party) -> dict[str, Any]:
+def party_record(party: Party) -> dict[str, Any]:
+    """The Avro ``Party`` record of a parsed party (also used for AppRec addressing)."""
     return {
         "her_id": party.her_id,
         "name": party.name,
@@ -165,9 +167,9 @@ def to_canonical(
         "header_family": msg.family.name,
         "generated_at": to_millis(generated),
         "received_at": to_millis(received_at),
-        "sender": _party(msg.sender),
-        "receiver": _party(msg.receiver),
-        "copy_receivers": [_party(p) for p in msg.copy_receivers],
+        "sender": party_record(msg.sender),
+        "receiver": party_record(msg.receiver),
+        "copy_receivers": [party_record(p) for p in msg.copy_receivers],
         "patient": _patient(msg.patient, patient_key),
         "action": msg.action.value,
         "document_id": msg.document_id,

@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from schemas.canonical import _party as party_record
+from schemas.canonical import party_record
 from schemas.errors import MessageError
 from schemas.model import ParsedMessage, Party
 from schemas.xml.apprec import ERROR_TEXTS, AppRecStatus, receipts_for
