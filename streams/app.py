@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types.tuples import ack_lock
 
 from streams.settings import Settings
 
@@ -34,6 +36,35 @@ def _skip_existing_topics() -> None:
     setattr(driver, "_samflyt_patched", True)  # noqa: B010
 
 
+def _commit_only_processed_records() -> None:
+    """faust-streaming acks an event its stream *skips* without processing: one taken from an
+    agent's buffer while a rebalance has suspended the flow, or fetched in an older consumer
+    generation. That ack marks the offset safe to commit, so the next commit can move past a
+    record no agent processed; the record is lost once its partition moves on or the worker
+    dies. Found by the SIGKILL and two-worker runs (issue 4).
+
+    Here an ack that arrives while the flow is suspended, or for a record of an older
+    generation, releases the message (rebalances and shutdown do not wait for it) without
+    recording its offset: the record is read again from the committed offset and processed at
+    least once (its outputs carry deterministic ids). Applied once, idempotent."""
+    if getattr(Consumer, "_samflyt_patched", False):
+        return
+    original = Consumer.ack
+
+    def ack_if_processed(self: Any, message: Any) -> bool:
+        app = self.app
+        stale = message.generation_id != app.consumer_generation_id
+        if stale or not app.flow_control.is_active():
+            with ack_lock:
+                message.acked = True
+                self._unacked_messages.discard(message)
+            return False
+        return bool(original(self, message))
+
+    Consumer.ack = ack_if_processed  # type: ignore[method-assign]
+    setattr(Consumer, "_samflyt_patched", True)  # noqa: B010
+
+
 def create_app(
     settings: Settings, *, app_id: str | None = None, web_port: int | None = None
 ) -> faust.App:
@@ -44,11 +75,14 @@ def create_app(
     port is configured (metrics and health live there).
     """
     _skip_existing_topics()
+    _commit_only_processed_records()
     port = settings.worker_web_port if web_port is None else web_port
+    settings.worker_data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates one level only
     return faust.App(
         app_id or settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         store="memory://",
+        datadir=str(settings.worker_data_dir / "{conf.name}"),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
     routing_rules: Path = REPO_ROOT / "streams" / "routing" / "rules.yaml"
     migrations_dir: Path = REPO_ROOT / "infra" / "postgres" / "migrations"
+    # Faust's working directory (it keeps nothing samflyt needs: tables live in changelogs);
+    # outside the checkout, wherever a worker is started from
+    worker_data_dir: Path = Field(
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+            / "samflyt"
+            / "faust"
+        )
+    )
 
     @field_validator("kafka_bootstrap")
     @classmethod
