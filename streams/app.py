@@ -7,7 +7,6 @@ from typing import Any
 import faust
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
-from faust.types.tuples import ack_lock
 
 from streams.settings import Settings
 
@@ -36,32 +35,24 @@ def _skip_existing_topics() -> None:
     setattr(driver, "_samflyt_patched", True)  # noqa: B010
 
 
-def _commit_only_processed_records() -> None:
-    """faust-streaming acks an event its stream *skips* without processing: one taken from an
-    agent's buffer while a rebalance has suspended the flow, or fetched in an older consumer
-    generation. That ack marks the offset safe to commit, so the next commit can move past a
-    record no agent processed; the record is lost once its partition moves on or the worker
-    dies. Found by the SIGKILL and two-worker runs (issue 4).
+def _keep_partitions_fetching() -> None:
+    """When an agent's buffer runs high, faust-streaming takes that partition out of the set it
+    fetches and puts it back once a read from the same buffer sees the pressure drop. Two
+    ways that goes wrong, both seen in samflyt's SIGKILL and two-worker runs (issue 4): the
+    partition is never put back (its records wait forever, the worker looks healthy), and
+    records already fetched for a partition that is out of the set at that moment are skipped,
+    after which the jump in offsets is booked as a gap and committed past.
 
-    Here an ack that arrives while the flow is suspended, or for a record of an older
-    generation, releases the message (rebalances and shutdown do not wait for it) without
-    recording its offset: the record is read again from the committed offset and processed at
-    least once (its outputs carry deterministic ids). Applied once, idempotent."""
+    Here a full buffer does not take the partition out: the fetcher waits until the agent has
+    room (Faust's own blocking put), so a slow agent slows the worker instead of losing or
+    parking its records. Applied once, idempotent."""
     if getattr(Consumer, "_samflyt_patched", False):
         return
-    original = Consumer.ack
 
-    def ack_if_processed(self: Any, message: Any) -> bool:
-        app = self.app
-        stale = message.generation_id != app.consumer_generation_id
-        if stale or not app.flow_control.is_active():
-            with ack_lock:
-                message.acked = True
-                self._unacked_messages.discard(message)
-            return False
-        return bool(original(self, message))
+    def keep_fetching(self: Any, tp: Any) -> None:
+        return None
 
-    Consumer.ack = ack_if_processed  # type: ignore[method-assign]
+    Consumer.on_buffer_full = keep_fetching  # type: ignore[method-assign]
     setattr(Consumer, "_samflyt_patched", True)  # noqa: B010
 
 
@@ -75,7 +66,7 @@ def create_app(
     port is configured (metrics and health live there).
     """
     _skip_existing_topics()
-    _commit_only_processed_records()
+    _keep_partitions_fetching()
     port = settings.worker_web_port if web_port is None else web_port
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates one level only
     return faust.App(
