@@ -56,6 +56,44 @@ def _keep_partitions_fetching() -> None:
     setattr(Consumer, "_samflyt_patched", True)  # noqa: B010
 
 
+def _rewind_partitions_never_committed() -> None:
+    """Faust's safety net after a rebalance is "seek every partition back to its committed
+    offset", so records fetched but not handed to an agent during the change are read again.
+    aiokafka's ``seek_to_committed`` leaves a partition alone when its group has never
+    committed there (or committed 0), so on a fresh group the records fetched in that window
+    were skipped: the first records of a new deployment (offset 0) were lost when a second
+    worker joined (issue 4, the two-worker benchmark warm-ups).
+
+    Here such a partition is sought to where ``auto_offset_reset`` says a new group starts
+    (the beginning for samflyt), changelog partitions excepted (Faust's recovery owns those).
+    Applied once, idempotent."""
+    thread = aiokafka_driver.AIOKafkaConsumerThread
+    if getattr(thread, "_samflyt_patched", False):
+        return
+
+    async def seek_to_committed(self: Any) -> Any:
+        return await self.call_thread(_seek_to_committed_or_reset, self)
+
+    thread.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
+    setattr(thread, "_samflyt_patched", True)  # noqa: B010
+
+
+async def _seek_to_committed_or_reset(thread: Any) -> Any:
+    consumer = thread._ensure_consumer()
+    committed = await consumer.seek_to_committed()
+    never = [
+        tp
+        for tp, offset in committed.items()
+        if not offset and not thread.consumer._is_changelog_tp(tp)
+    ]
+    if never:
+        if thread.app.conf.consumer_auto_offset_reset == "latest":
+            await consumer.seek_to_end(*never)
+        else:
+            await consumer.seek_to_beginning(*never)
+    return committed
+
+
 def create_app(
     settings: Settings, *, app_id: str | None = None, web_port: int | None = None
 ) -> faust.App:
@@ -67,6 +105,7 @@ def create_app(
     """
     _skip_existing_topics()
     _keep_partitions_fetching()
+    _rewind_partitions_never_committed()
     port = settings.worker_web_port if web_port is None else web_port
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates one level only
     return faust.App(
