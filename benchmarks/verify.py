@@ -35,7 +35,11 @@ class Accounting:
     deliveries: int
     receipts_delivered: int
     lost: list[str] = field(default_factory=list)
+    # a (message, recipient) delivered under two different delivery ids: a real duplicate
     duplicated: list[tuple[str, str, str]] = field(default_factory=list)
+    # records read again after a rebalance or restart carry the same delivery id (sinks
+    # deduplicate on it): counted, not a failure
+    redelivered: int = 0
     # broadcast events that reached nobody because the care relationship they follow was not
     # there yet when they were routed (see must_reach_someone): not a loss, but counted
     order_dependent: list[str] = field(default_factory=list)
@@ -50,6 +54,7 @@ class Accounting:
             f"{self.dead_letters} + nothing-to-deliver {self.no_output_expected}"
             f" + order-dependent unreached {len(self.order_dependent)}"
             f" + lost {len(self.lost)}; duplicated deliveries {len(self.duplicated)}"
+            f" (same-id redeliveries {self.redelivered})"
         )
 
 
@@ -57,6 +62,7 @@ def account(items: Sequence[TrafficItem], out: Outputs) -> Accounting:
     ids = {i.expected.msg_id for i in items}
     dead = {str(d.get("message_id")) for d in out.dead_letters} & ids
     counts: Counter[tuple[str, str, str]] = Counter()
+    ids_of: dict[tuple[str, str, str], set[str]] = {}
     delivered: set[str] = set()
     receipts = 0
     for _topic, d, _seen in out.deliveries:
@@ -64,7 +70,9 @@ def account(items: Sequence[TrafficItem], out: Outputs) -> Accounting:
         # a message gets one AppRec per addressed party (primary and copies): tell them apart
         name, content = d["content"]
         unit = f"receipt:{content['receipt_id']}" if name.endswith("Receipt") else content_id
-        counts[(unit, str(d["recipient_her_id"]), str(d.get("recipient_person")))] += 1
+        key = (unit, str(d["recipient_her_id"]), str(d.get("recipient_person")))
+        counts[key] += 1
+        ids_of.setdefault(key, set()).add(str(d["delivery_id"]))
         if content_id.startswith("apprec:"):
             receipts += 1
         elif content_id in ids:
@@ -84,7 +92,8 @@ def account(items: Sequence[TrafficItem], out: Outputs) -> Accounting:
         deliveries=sum(n for k, n in counts.items() if not k[0].startswith("receipt:")),
         receipts_delivered=receipts,
         lost=lost,
-        duplicated=sorted(k for k, n in counts.items() if n > 1),
+        duplicated=sorted(k for k, ids in ids_of.items() if len(ids) > 1),
+        redelivered=sum(counts.values()) - len(counts),
         order_dependent=order_dependent,
     )
 
