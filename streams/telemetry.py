@@ -102,7 +102,7 @@ def redact(span: ReadableSpan) -> ReadableSpan:
 
 def _exporter_from_env() -> SpanExporter | None:
     """``OTEL_TRACES_EXPORTER``: ``otlp`` (when the exporter package is installed), ``console``,
-    or ``none`` (the default: spans exist for propagation and the journey, nothing is exported)."""
+    or ``none`` (the default: no spans are recorded; the trace id still travels in the headers)."""
     choice = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
     if not choice and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         choice = "otlp"
@@ -121,15 +121,22 @@ def _exporter_from_env() -> SpanExporter | None:
     return None
 
 
-def setup_tracing(service_name: str = "samflyt") -> bool:
-    """Install the SDK (once per process) and the aiokafka send instrumentation.
+def setup_tracing(service_name: str = "samflyt", *, record: bool = False) -> bool:
+    """Install the SDK (once per process) and the aiokafka send instrumentation, when spans go
+    somewhere: an exporter in the environment (``OTEL_TRACES_EXPORTER``, an OTLP endpoint) or
+    one added with :func:`add_exporter` (``record=True``).
 
-    Returns False when ``OTEL_SDK_DISABLED`` is true: then nothing is installed and agents
-    forward the incoming ``traceparent`` unchanged (see :func:`trace_headers`).
+    Returns False otherwise, and when ``OTEL_SDK_DISABLED`` is true: then nothing is installed
+    and agents forward the incoming ``traceparent`` unchanged (see :func:`trace_headers`), so
+    every hop still carries the message's trace id into the journey at no cost. Recording
+    spans nobody exports cost a fifth of a worker's CPU (issue 6).
     """
     if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return False
     if _state["provider"] is None:
+        exporter = _exporter_from_env()
+        if exporter is None and not record:
+            return False
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):  # an application configured the SDK already
             provider = current
@@ -137,7 +144,6 @@ def setup_tracing(service_name: str = "samflyt") -> bool:
             resource = Resource.create({"service.name": service_name})
             provider = TracerProvider(resource=resource)
             trace.set_tracer_provider(provider)
-        exporter = _exporter_from_env()
         if exporter is not None:
             provider.add_span_processor(RedactingSpanProcessor(BatchSpanProcessor(exporter)))
         _state["provider"] = provider
@@ -155,7 +161,7 @@ def add_exporter(exporter: SpanExporter) -> None:
     """Export finished spans synchronously to ``exporter`` too (tests, ad-hoc debugging)."""
     if any(e is exporter for e in _state["exporters"]):
         return
-    setup_tracing()
+    setup_tracing(record=True)
     provider = _state["provider"]
     if provider is not None:
         provider.add_span_processor(RedactingSpanProcessor(SimpleSpanProcessor(exporter)))
