@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.admin import ensure_topics
@@ -110,6 +111,34 @@ async def wait_group_stable(settings: Settings, members: int, deadline_s: float 
             await asyncio.sleep(0.5)
         raise RuntimeError(f"consumer group {settings.app_id} not stable with {members} members")
     finally:
+        await admin.close()
+
+
+async def wait_drained(settings: Settings, deadline_s: float = 180.0) -> float:
+    """Wait until the app's group has committed every record of the topics its agents read
+    (the clock excepted); returns seconds. The phases end when each input has *an* output (its
+    AppRec comes first), so routing can still be behind: stopping the workers then would count
+    inputs still queued on ``canonical.events`` as lost."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    await consumer.start()
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < deadline_s:
+            committed = await admin.list_consumer_group_offsets(settings.app_id)
+            read = {
+                tp: meta.offset
+                for tp, meta in committed.items()
+                if tp.topic.startswith(settings.topic_prefix) and not tp.topic.endswith(".clock")
+            }
+            ends = await consumer.end_offsets(list(read)) if read else {}
+            if read and all(read[tp] >= ends[tp] for tp in read):
+                return time.monotonic() - started
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"consumer group {settings.app_id} did not drain in {deadline_s} s")
+    finally:
+        await consumer.stop()
         await admin.close()
 
 

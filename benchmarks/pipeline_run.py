@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.env import drop_topics, new_scope, prepare_topics, wait_group_stable
+from benchmarks.env import (
+    drop_topics,
+    new_scope,
+    prepare_topics,
+    wait_drained,
+    wait_group_stable,
+)
 from benchmarks.inputs import Supply
 from benchmarks.metrics import scrape
 from benchmarks.report import median_of
@@ -198,6 +204,7 @@ async def run_pipeline(
                 phase = await driver.phase(plan.name, source.take(count), plan.rate)
                 phase.extra["truncated"] = float(count < plan.count)
                 phases.append(phase)
+            await wait_drained(settings)
         finally:
             await driver.stop()
         accounting = await verify(settings, start, driver.items)

@@ -55,7 +55,7 @@ def worker_command(profile_to: Path | None = None) -> list[str]:
                 "-m", "streams.cli", "worker", "--loglevel", "WARNING"]  # fmt: skip
     script = exe.parent / "samflyt"
     base = [str(script)] if script.exists() else [str(exe), "-m", "streams.cli"]
-    return [*base, "worker", "--loglevel", "WARNING"]
+    return [*base, "worker", "--loglevel", "INFO"]
 
 
 @dataclass
