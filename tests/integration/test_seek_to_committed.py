@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from streams.app import _seek_to_committed_or_reset
+from streams.faust_patches import _seek_to_committed_or_reset
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration

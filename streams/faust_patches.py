@@ -1,0 +1,196 @@
+"""What samflyt changes in faust-streaming 0.15 (with aiokafka 0.14 and Kafka 4.1), and why.
+
+Each patch fixes one fault found by samflyt's own tests and benchmarks; its docstring names the
+fault. ``apply_faust_patches()`` applies them all, once per process, before an app is built.
+docs/architecture.md summarises them for operators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from faust.transport.consumer import Consumer
+from faust.transport.drivers import aiokafka as aiokafka_driver
+
+log = logging.getLogger(__name__)
+REWIND_EVERY_S = 5.0
+_pending_rewinds: set[asyncio.Future[Any]] = set()
+
+
+def _skip_existing_topics() -> None:
+    """Faust declares its table changelogs at every start; against Kafka 4.1 with aiokafka
+    0.14 its CreateTopics request for a topic that already exists never completes (the broker
+    answers TOPIC_ALREADY_EXISTS, the client waits until its request timeout and retries), so a
+    worker restart would hang. samflyt creates those topics itself (``ensure_topics``); this
+    makes Faust look them up in fresh cluster metadata first and skip the request when they
+    exist. Applied once, idempotent."""
+    driver = aiokafka_driver.Transport
+    if getattr(driver, "_samflyt_patched", False):
+        return
+    original = driver._really_create_topic
+
+    async def create_unless_exists(
+        self: Any, owner: Any, client: Any, topic: str, *args: Any, **kwargs: Any
+    ) -> None:
+        metadata = await client.fetch_all_metadata()
+        if topic in metadata.topics():
+            return
+        await original(self, owner, client, topic, *args, **kwargs)
+
+    driver._really_create_topic = create_unless_exists  # type: ignore[method-assign]
+    setattr(driver, "_samflyt_patched", True)  # noqa: B010
+
+
+def _keep_partitions_fetching() -> None:
+    """When an agent's buffer runs high, faust-streaming takes that partition out of the set it
+    fetches and puts it back once a read from the same buffer sees the pressure drop. Two
+    ways that goes wrong, both seen in samflyt's SIGKILL and two-worker runs (issue 4): the
+    partition is never put back (its records wait forever, the worker looks healthy), and
+    records already fetched for a partition that is out of the set at that moment are skipped,
+    after which the jump in offsets is booked as a gap and committed past.
+
+    Here a full buffer does not take the partition out: the fetcher waits until the agent has
+    room (Faust's own blocking put), so a slow agent slows the worker instead of losing or
+    parking its records. Applied once, idempotent."""
+    if getattr(Consumer, "_samflyt_patched", False):
+        return
+
+    def keep_fetching(self: Any, tp: Any) -> None:
+        return None
+
+    Consumer.on_buffer_full = keep_fetching  # type: ignore[method-assign]
+    setattr(Consumer, "_samflyt_patched", True)  # noqa: B010
+
+
+def _rewind_partitions_never_committed() -> None:
+    """Faust's safety net after a rebalance is "seek every partition back to its committed
+    offset", so records fetched but not handed to an agent during the change are read again.
+    aiokafka's ``seek_to_committed`` leaves a partition alone when its group has never
+    committed there (or committed 0), so on a fresh group the records fetched in that window
+    were skipped: the first records of a new deployment (offset 0) were lost when a second
+    worker joined (issue 4, the two-worker benchmark warm-ups).
+
+    Here such a partition is sought to where ``auto_offset_reset`` says a new group starts
+    (the beginning for samflyt), changelog partitions excepted (Faust's recovery owns those).
+    Applied once, idempotent."""
+    thread = aiokafka_driver.AIOKafkaConsumerThread
+    if getattr(thread, "_samflyt_patched", False):
+        return
+
+    async def seek_to_committed(self: Any) -> Any:
+        return await self.call_thread(_seek_to_committed_or_reset, self)
+
+    thread.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
+    setattr(thread, "_samflyt_patched", True)  # noqa: B010
+
+
+async def _seek_to_committed_or_reset(thread: Any) -> Any:
+    consumer = thread._ensure_consumer()
+    committed = await consumer.seek_to_committed()
+    never = [
+        tp
+        for tp, offset in committed.items()
+        if not offset and not thread.consumer._is_changelog_tp(tp)
+    ]
+    heads = _heads_of(thread.consumer)
+    for tp, offset in committed.items():
+        if offset:
+            heads.pop(tp, None)
+    if never:
+        if thread.app.conf.consumer_auto_offset_reset == "latest":
+            await consumer.seek_to_end(*never)
+        else:
+            await consumer.seek_to_beginning(*never)
+        for tp in never:
+            heads[tp] = await consumer.position(tp)
+    return committed
+
+
+def _heads_of(consumer: Any) -> dict[Any, int]:
+    """Where each never-committed partition starts (its first record), per Faust consumer."""
+    heads: dict[Any, int] = consumer.__dict__.setdefault("_samflyt_heads", {})
+    return heads
+
+
+class _EveryRecordIsNew(dict[Any, Any]):
+    """Faust's record of the last offset read per partition, as its fetch loop sees it."""
+
+    def __getitem__(self, tp: Any) -> None:
+        return None
+
+
+def _deliver_records_read_again() -> None:
+    """Faust's fetch loop drops a record whose offset is below the last one it read from that
+    partition, taking it for a duplicate. After a rebalance Faust seeks back to the committed
+    offset and resets that mark, but a batch fetched before the seek can still be draining and
+    set it forward again, so the records read again are dropped, while their first copies
+    were skipped by the agents during the rebalance: the records lost between the first
+    worker's start and the second one joining (issue 4).
+
+    Here the fetch loop sees no mark, so every record it fetches reaches the agents; a record
+    read twice is processed twice and produces the same output ids. The price: Faust no
+    longer books jumps in offsets (aborted transactions in a source topic) as gaps, so such a
+    partition holds its commit until the next restart re-reads it (records are still
+    processed). Applied once, idempotent."""
+    if getattr(Consumer.__init__, "_samflyt_patched", False):
+        return
+    original = Consumer.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._read_offset = _EveryRecordIsNew()
+
+    setattr(init, "_samflyt_patched", True)  # noqa: B010
+    Consumer.__init__ = init  # type: ignore[method-assign]
+
+
+def _commit_past_the_head_only_once_processed() -> None:
+    """Faust checks that the records it commits start at the committed offset, but it has no
+    committed offset for a partition its group never committed (nor for one committed at 0),
+    so there it commits whatever was acknowledged: if the first records were fetched and then
+    dropped in a rebalance, the commit moved past them (the lost offset-0 records of issue 4).
+
+    Here, until a partition has a commit, its first record (found by the seek above) must be
+    acknowledged before anything is committed; when later records are acknowledged and it is
+    not, the partition is rewound to it (at most every few seconds), so it is fetched again.
+    Records read twice carry the same output ids. Applied once, idempotent."""
+    if getattr(Consumer._new_offset, "_samflyt_patched", False):
+        return
+    original = Consumer._new_offset
+
+    def new_offset(self: Any, tp: Any) -> int | None:
+        head = _heads_of(self).get(tp)
+        if head is not None and self._committed_offset[tp] is None:
+            acked = self._acked[tp]
+            if acked and min(acked) > head:
+                _rewind(self, tp, head)
+                return None
+        result: int | None = original(self, tp)
+        return result
+
+    setattr(new_offset, "_samflyt_patched", True)  # noqa: B010
+    Consumer._new_offset = new_offset  # type: ignore[method-assign]
+
+
+def _rewind(consumer: Any, tp: Any, head: int) -> None:
+    last: dict[Any, float] = consumer.__dict__.setdefault("_samflyt_rewound_at", {})
+    now = time.monotonic()
+    if now - last.get(tp, -REWIND_EVERY_S) < REWIND_EVERY_S:
+        return
+    last[tp] = now
+    log.warning("records before offset %s of %s were never processed: reading them again", head, tp)
+    task = asyncio.ensure_future(consumer.seek(tp, head))
+    _pending_rewinds.add(task)
+    task.add_done_callback(_pending_rewinds.discard)
+
+
+def apply_faust_patches() -> None:
+    """Apply every patch (idempotent)."""
+    _skip_existing_topics()
+    _keep_partitions_fetching()
+    _rewind_partitions_never_committed()
+    _commit_past_the_head_only_once_processed()
+    _deliver_records_read_again()
