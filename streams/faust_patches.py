@@ -18,6 +18,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 log = logging.getLogger(__name__)
 REWIND_EVERY_S = 5.0
 _pending_rewinds: set[asyncio.Future[Any]] = set()
+_applied = False
 
 
 def _skip_existing_topics() -> None:
@@ -26,10 +27,8 @@ def _skip_existing_topics() -> None:
     answers TOPIC_ALREADY_EXISTS, the client waits until its request timeout and retries), so a
     worker restart would hang. samflyt creates those topics itself (``ensure_topics``); this
     makes Faust look them up in fresh cluster metadata first and skip the request when they
-    exist. Applied once, idempotent."""
+    exist."""
     driver = aiokafka_driver.Transport
-    if getattr(driver, "_samflyt_patched", False):
-        return
     original = driver._really_create_topic
 
     async def create_unless_exists(
@@ -41,7 +40,6 @@ def _skip_existing_topics() -> None:
         await original(self, owner, client, topic, *args, **kwargs)
 
     driver._really_create_topic = create_unless_exists  # type: ignore[method-assign]
-    setattr(driver, "_samflyt_patched", True)  # noqa: B010
 
 
 def _keep_partitions_fetching() -> None:
@@ -54,15 +52,12 @@ def _keep_partitions_fetching() -> None:
 
     Here a full buffer does not take the partition out: the fetcher waits until the agent has
     room (Faust's own blocking put), so a slow agent slows the worker instead of losing or
-    parking its records. Applied once, idempotent."""
-    if getattr(Consumer, "_samflyt_patched", False):
-        return
+    parking its records."""
 
     def keep_fetching(self: Any, tp: Any) -> None:
         return None
 
     Consumer.on_buffer_full = keep_fetching  # type: ignore[method-assign]
-    setattr(Consumer, "_samflyt_patched", True)  # noqa: B010
 
 
 def _rewind_partitions_never_committed() -> None:
@@ -75,16 +70,13 @@ def _rewind_partitions_never_committed() -> None:
 
     Here such a partition is sought to where ``auto_offset_reset`` says a new group starts
     (the beginning for samflyt), changelog partitions excepted (Faust's recovery owns those).
-    Applied once, idempotent."""
+    """
     thread = aiokafka_driver.AIOKafkaConsumerThread
-    if getattr(thread, "_samflyt_patched", False):
-        return
 
     async def seek_to_committed(self: Any) -> Any:
         return await self.call_thread(_seek_to_committed_or_reset, self)
 
     thread.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
-    setattr(thread, "_samflyt_patched", True)  # noqa: B010
 
 
 async def _seek_to_committed_or_reset(thread: Any) -> Any:
@@ -134,16 +126,13 @@ def _deliver_records_read_again() -> None:
     read twice is processed twice and produces the same output ids. The price: Faust no
     longer books jumps in offsets (aborted transactions in a source topic) as gaps, so such a
     partition holds its commit until the next restart re-reads it (records are still
-    processed). Applied once, idempotent."""
-    if getattr(Consumer.__init__, "_samflyt_patched", False):
-        return
+    processed)."""
     original = Consumer.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self._read_offset = _EveryRecordIsNew()
 
-    setattr(init, "_samflyt_patched", True)  # noqa: B010
     Consumer.__init__ = init  # type: ignore[method-assign]
 
 
@@ -156,9 +145,7 @@ def _commit_past_the_head_only_once_processed() -> None:
     Here, until a partition has a commit, its first record (found by the seek above) must be
     acknowledged before anything is committed; when later records are acknowledged and it is
     not, the partition is rewound to it (at most every few seconds), so it is fetched again.
-    Records read twice carry the same output ids. Applied once, idempotent."""
-    if getattr(Consumer._new_offset, "_samflyt_patched", False):
-        return
+    Records read twice carry the same output ids."""
     original = Consumer._new_offset
 
     def new_offset(self: Any, tp: Any) -> int | None:
@@ -171,7 +158,6 @@ def _commit_past_the_head_only_once_processed() -> None:
         result: int | None = original(self, tp)
         return result
 
-    setattr(new_offset, "_samflyt_patched", True)  # noqa: B010
     Consumer._new_offset = new_offset  # type: ignore[method-assign]
 
 
@@ -188,7 +174,11 @@ def _rewind(consumer: Any, tp: Any, head: int) -> None:
 
 
 def apply_faust_patches() -> None:
-    """Apply every patch (idempotent)."""
+    """Apply every patch, once per process (each wraps the method it replaces)."""
+    global _applied
+    if _applied:
+        return
+    _applied = True
     _skip_existing_topics()
     _keep_partitions_fetching()
     _rewind_partitions_never_committed()
