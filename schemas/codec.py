@@ -10,7 +10,9 @@ datetimes, ``uuid`` fields :class:`uuid.UUID`, and a union of several record typ
 ``(full record name, record)`` tuple — the same tuple notation :func:`encode` accepts, so a decoded
 record encodes again unchanged.
 
-Every schema is parsed once (``fastavro.parse_schema``) and cached per id.
+Every schema is parsed once (``fastavro.parse_schema``) and cached per id. Reading is fastavro's;
+writing goes through a writer compiled once per schema (:mod:`schemas._avro_writer`), which gives
+fastavro's bytes at about a third of its cost.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
-from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro import parse_schema, schemaless_reader
 from fastavro.schema import to_parsing_canonical_form
 
 from schemas._avro_unions import Plan, definitions, plan, tag
+from schemas._avro_writer import BodyWriter, compile_writer
 from schemas.catalogue import Catalogue, SchemaVersion, default_catalogue, expand
 from schemas.exceptions import (
     CorruptPayloadError,
@@ -64,7 +67,7 @@ class Codec:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
-        self._writers: dict[str, tuple[bytes, Any]] = {}
+        self._writers: dict[str, tuple[bytes, BodyWriter]] = {}
         self._parsed = lru_cache(maxsize=None)(self._parse)
         self._plans = lru_cache(maxsize=None)(self._plan)
         self._splices = lru_cache(maxsize=None)(self._splice)
@@ -75,11 +78,12 @@ class Codec:
     def _plan(self, schema_id: int) -> Plan | None:
         return plan(self._catalogue.schema(self._catalogue.by_id(schema_id)))
 
-    def _writer(self, schema_name: str) -> tuple[bytes, Any]:
+    def _writer(self, schema_name: str) -> tuple[bytes, BodyWriter]:
         found = self._writers.get(schema_name)
         if found is None:
             entry = self._catalogue.latest(schema_name)
-            found = (_FRAME.pack(MAGIC_BYTE, entry.schema_id), self._parsed(entry.schema_id))
+            body = compile_writer(self._catalogue.schema(entry))
+            found = (_FRAME.pack(MAGIC_BYTE, entry.schema_id), body)
             self._writers[schema_name] = found
         return found
 
@@ -99,14 +103,11 @@ class Codec:
         :class:`EncodeError` when the record does not fit the schema (missing or unknown
         fields, wrong types).
         """
-        header, parsed = self._writer(schema_name)
-        out = BytesIO()
-        out.write(header)
+        header, body = self._writer(schema_name)
         try:
-            schemaless_writer(out, parsed, record, strict_allow_default=True)
+            return header + body(record)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
-        return out.getvalue()
 
     def wrap(self, schema_name: str, fields: Mapping[str, Any], framed: bytes) -> bytes:
         """Encode a record whose last field is a union of records, taking that field from
@@ -127,17 +128,13 @@ class Codec:
             content = (tail.name, self._read(tail, framed))
             return self.encode(schema_name, {**fields, last: content})
         header, head, branch = splice
-        out = BytesIO()
-        out.write(header)
         try:
-            schemaless_writer(out, head, fields, strict_allow_default=True)
+            fields_body = head(fields)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
-        out.write(branch)
-        out.write(memoryview(framed)[HEADER_SIZE:])
-        return out.getvalue()
+        return b"".join((header, fields_body, branch, memoryview(framed)[HEADER_SIZE:]))
 
-    def _splice(self, wrapper_id: int, tail_id: int) -> tuple[bytes, Any, bytes] | None:
+    def _splice(self, wrapper_id: int, tail_id: int) -> tuple[bytes, BodyWriter, bytes] | None:
         """Frame, head schema and branch index bytes, when ``tail_id`` is the embedded version."""
         wrapper = self._catalogue.schema(self._catalogue.by_id(wrapper_id))
         tail = self._catalogue.by_id(tail_id)
@@ -153,7 +150,7 @@ class Codec:
         embedded = to_parsing_canonical_form(expand(tail.name, defs))
         if embedded != to_parsing_canonical_form(self._catalogue.schema(tail)):
             return None
-        head = parse_schema({**wrapper, "fields": wrapper["fields"][:-1]}, {})
+        head = compile_writer({**wrapper, "fields": wrapper["fields"][:-1]})
         index = names.index(tail.name)
         return _FRAME.pack(MAGIC_BYTE, wrapper_id), head, _zigzag(index)
 

@@ -1,0 +1,355 @@
+"""Avro binary writers compiled once per schema: the same bytes as fastavro, at a third of the cost.
+
+Why not ``fastavro.schemaless_writer`` for every value: to choose the branch of a union it
+validates the value against each branch in turn, so every optional field (``["null", "string"]``)
+costs two validations and an optional record a deep one; on our canonical events that is half of
+the encoding time (profiled: ``write_union`` → ``_validate``). Our unions are almost all
+``["null", X]``, where the branch follows from ``value is None``, and the multi-record payload
+union is written in fastavro's tuple notation ``(full name, record)``. So each schema is compiled
+once into nested closures that write straight into a ``bytearray``; only a union with several
+non-null branches and a value not in tuple notation is handed to fastavro, which then picks the
+branch exactly as before.
+
+Semantics follow fastavro's writer with ``strict_allow_default=True``: a record must have exactly
+its schema's fields, a missing field is written with its default when it has one, logical types
+accept the same Python values. A value that does not fit raises ``TypeError``, ``ValueError`` or
+``KeyError`` (the codec turns them into :class:`~schemas.exceptions.EncodeError`). The tests check
+the output byte for byte against fastavro for every schema and sample, and for generated records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import uuid
+from collections.abc import Callable, Mapping
+from io import BytesIO
+from typing import Any
+
+from fastavro import parse_schema, schemaless_writer
+from fastavro._logical_writers_py import LOGICAL_WRITERS
+
+__all__ = ["BodyWriter", "compile_writer"]
+
+Write = Callable[[bytearray, Any], None]
+BodyWriter = Callable[[Mapping[str, Any]], bytes]
+
+_MISSING = object()
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_DATE = dt.date(1970, 1, 1)
+_DAY_MS = 86_400_000
+_FLOAT = struct.Struct("<f").pack
+_DOUBLE = struct.Struct("<d").pack
+# zig-zag varints of -64..63, the lengths and small numbers nearly every value has
+_SMALL = {n: bytes([(n << 1) ^ (n >> 63)]) for n in range(-64, 64)}
+_LENGTH = [_SMALL[n] for n in range(64)]  # a list index is the cheapest lookup for lengths
+
+
+def _long_bytes(value: int) -> bytes:
+    small = _SMALL.get(value)
+    if small is not None:
+        return small
+    if not -(1 << 63) <= value < (1 << 63):
+        raise ValueError(f"{value} does not fit a 64-bit long")
+    n = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while n & ~0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _write_null(buf: bytearray, value: Any) -> None:
+    if value is not None:
+        raise TypeError(f"expected null, got {type(value).__name__}")
+
+
+def _write_boolean(buf: bytearray, value: Any) -> None:
+    buf += b"\x01" if value else b"\x00"
+
+
+def _write_long(buf: bytearray, value: Any) -> None:
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    buf += _long_bytes(value)
+
+
+def _write_int(buf: bytearray, value: Any) -> None:
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    if not -(1 << 31) <= value < (1 << 31):
+        raise ValueError(f"{value} does not fit a 32-bit int")
+    buf += _long_bytes(value)
+
+
+def _write_float(buf: bytearray, value: Any) -> None:
+    buf += _FLOAT(value)
+
+
+def _write_double(buf: bytearray, value: Any) -> None:
+    buf += _DOUBLE(value)
+
+
+def _write_bytes(buf: bytearray, value: Any) -> None:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"expected bytes, got {type(value).__name__}")
+    buf += _long_bytes(len(value))
+    buf += value
+
+
+def _write_string(buf: bytearray, value: Any) -> None:
+    data = value.encode()  # AttributeError on a non-str: re-raised as TypeError by the caller
+    size = len(data)
+    buf += _LENGTH[size] if size < 64 else _long_bytes(size)
+    buf += data
+
+
+def _write_uuid(buf: bytearray, value: Any) -> None:
+    _write_string(buf, str(value) if isinstance(value, uuid.UUID) else value)
+
+
+def _write_timestamp_millis(buf: bytearray, value: Any) -> None:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        delta = value - _EPOCH
+        value = delta.days * _DAY_MS + delta.seconds * 1000 + delta.microseconds // 1000
+    elif not isinstance(value, int):
+        value = LOGICAL_WRITERS["long-timestamp-millis"](value, {})  # naive: as fastavro does
+    _write_long(buf, value)
+
+
+def _write_date(buf: bytearray, value: Any) -> None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = (value - _EPOCH_DATE).days
+    elif not isinstance(value, int):
+        value = LOGICAL_WRITERS["int-date"](value, {})
+    _write_int(buf, value)
+
+
+_PRIMITIVES: dict[str, Write] = {
+    "null": _write_null,
+    "boolean": _write_boolean,
+    "int": _write_int,
+    "long": _write_long,
+    "float": _write_float,
+    "double": _write_double,
+    "bytes": _write_bytes,
+    "string": _write_string,
+}
+_LOGICAL: dict[tuple[str, str], Write] = {
+    ("string", "uuid"): _write_uuid,
+    ("long", "timestamp-millis"): _write_timestamp_millis,
+    ("int", "date"): _write_date,
+}
+
+
+class _Compiler:
+    def __init__(self, named: dict[str, Any]) -> None:
+        self.named = named
+        self.done: dict[str, Write] = {}
+        self.slots: dict[str, list[Write]] = {}  # named types being compiled (recursion)
+
+    def node(self, schema: Any) -> Write:
+        if isinstance(schema, str):
+            if schema in _PRIMITIVES:
+                return _PRIMITIVES[schema]
+            return self.named_type(schema)
+        if isinstance(schema, list):
+            return self.union(schema)
+        kind = schema["type"]
+        logical = schema.get("logicalType")
+        if logical is not None and (kind, logical) in _LOGICAL:
+            return _LOGICAL[(kind, logical)]
+        if logical is not None and isinstance(kind, str) and f"{kind}-{logical}" in LOGICAL_WRITERS:
+            return self.fastavro_value(schema)  # a logical type we do not use: fastavro's rules
+        if kind in ("record", "error", "enum", "fixed"):
+            return self.named_type(schema["name"], schema)
+        if kind == "array":
+            return self.array(self.node(schema["items"]))
+        if kind == "map":
+            return self.map(self.node(schema["values"]))
+        return self.node(kind)
+
+    def named_type(self, name: str, definition: Any = None) -> Write:
+        found = self.done.get(name)
+        if found is not None:
+            return found
+        if name in self.slots:  # recursive reference: resolved when the type is finished
+            pending = self.slots[name]
+
+            def deferred(buf: bytearray, value: Any) -> None:
+                pending[0](buf, value)
+
+            return deferred
+        schema = definition if definition is not None else self.named[name]
+        slot: list[Write] = []
+        self.slots[name] = slot
+        kind = schema["type"]
+        if kind in ("record", "error"):
+            write = self.record(schema)
+        elif kind == "enum":
+            write = self.enum(schema)
+        else:
+            write = self.fixed(schema)
+        slot.append(write)
+        del self.slots[name]
+        self.done[name] = write
+        return write
+
+    def record(self, schema: dict[str, Any]) -> Write:
+        fields: list[tuple[str, Write, Any]] = []
+        for field in schema["fields"]:
+            write = self.node(field["type"])
+            default = field.get("default", _MISSING)
+            if default is not _MISSING:
+                default = self.prepared_default(write, default)
+            fields.append((field["name"], write, default))
+        names = frozenset(name for name, _, _ in fields)
+        record_name = schema["name"]
+
+        def write_record(buf: bytearray, value: Any) -> None:
+            get = value.get
+            present = 0
+            for name, write, default in fields:
+                item = get(name, _MISSING)
+                if item is _MISSING:
+                    if default is _MISSING:
+                        raise ValueError(f"field {name} of {record_name} is missing")
+                    buf += default
+                    continue
+                present += 1
+                try:
+                    write(buf, item)
+                except AttributeError as exc:
+                    raise TypeError(f"{exc} on field {name}") from None
+            if present != len(value):
+                extra = sorted(str(k) for k in value if k not in names)
+                raise ValueError(f"{record_name} has no fields {extra}")
+
+        return write_record
+
+    @staticmethod
+    def prepared_default(write: Write, default: Any) -> bytes:
+        """The encoded default, written once: fastavro writes a missing field's default."""
+        buf = bytearray()
+        write(buf, default)
+        return bytes(buf)
+
+    def enum(self, schema: dict[str, Any]) -> Write:
+        index = {symbol: _long_bytes(i) for i, symbol in enumerate(schema["symbols"])}
+        name = schema["name"]
+
+        def write_enum(buf: bytearray, value: Any) -> None:
+            found = index.get(value)
+            if found is None:
+                raise ValueError(f"{value!r} is not a symbol of {name}")
+            buf += found
+
+        return write_enum
+
+    def fixed(self, schema: dict[str, Any]) -> Write:
+        size = schema["size"]
+
+        def write_fixed(buf: bytearray, value: Any) -> None:
+            if len(value) != size:
+                raise ValueError(f"fixed {schema['name']} takes {size} bytes, got {len(value)}")
+            buf += value
+
+        return write_fixed
+
+    def array(self, items: Write) -> Write:
+        def write_array(buf: bytearray, value: Any) -> None:
+            if value:
+                buf += _long_bytes(len(value))
+                for item in value:
+                    items(buf, item)
+            buf += b"\x00"
+
+        return write_array
+
+    def map(self, values: Write) -> Write:
+        def write_map(buf: bytearray, value: Any) -> None:
+            if value:
+                buf += _long_bytes(len(value))
+                for key, item in value.items():
+                    _write_string(buf, key)
+                    values(buf, item)
+            buf += b"\x00"
+
+        return write_map
+
+    def union(self, branches: list[Any]) -> Write:
+        names = [self.branch_name(b) for b in branches]
+        writes = [self.node(b) for b in branches]
+        by_name = {name: (_long_bytes(i), writes[i]) for i, name in enumerate(names)}
+        null_index = names.index("null") if "null" in names else -1
+        others = [i for i, name in enumerate(names) if name != "null"]
+        chosen = self.fastavro_value(branches) if len(others) > 1 else None
+
+        if null_index >= 0 and len(others) == 1:
+            null_tag = _long_bytes(null_index)
+            value_tag, write_value = _long_bytes(others[0]), writes[others[0]]
+            value_name = names[others[0]]
+
+            def write_optional(buf: bytearray, value: Any) -> None:
+                if value is None:
+                    buf += null_tag
+                elif type(value) is tuple and len(value) == 2 and value[0] == value_name:
+                    buf += value_tag
+                    write_value(buf, value[1])
+                else:
+                    buf += value_tag
+                    write_value(buf, value)
+
+            return write_optional
+
+        def write_union(buf: bytearray, value: Any) -> None:
+            if value is None and null_index >= 0:
+                buf += _long_bytes(null_index)
+                return
+            if type(value) is tuple and len(value) == 2:
+                found = by_name.get(value[0])
+                if found is None:
+                    raise ValueError(f"union type {value[0]!r} not found in {names}")
+                buf += found[0]
+                found[1](buf, value[1])
+                return
+            assert chosen is not None  # only unions of one non-null branch lack it
+            chosen(buf, value)  # fastavro picks the branch by validation
+
+        return write_union
+
+    def branch_name(self, branch: Any) -> str:
+        """The name fastavro's tuple notation uses for a branch (full name or type name)."""
+        if isinstance(branch, str):
+            return branch
+        if isinstance(branch, dict):
+            kind = branch["type"]
+            if kind in ("record", "error", "enum", "fixed"):
+                return str(branch["name"])
+            return kind if isinstance(kind, str) else str(kind)
+        return "union"
+
+    def fastavro_value(self, schema: Any) -> Write:
+        parsed = parse_schema(schema, dict(self.named)) if not isinstance(schema, str) else schema
+
+        def write_with_fastavro(buf: bytearray, value: Any) -> None:
+            out = BytesIO()
+            schemaless_writer(out, parsed, value, strict_allow_default=True)
+            buf += out.getvalue()
+
+        return write_with_fastavro
+
+
+def compile_writer(schema: dict[str, Any]) -> BodyWriter:
+    """A function writing the schemaless Avro body of a record of ``schema``."""
+    named: dict[str, Any] = {}
+    parsed = parse_schema(schema, named)
+    write = _Compiler(named).node(parsed)
+
+    def write_body(record: Mapping[str, Any]) -> bytes:
+        buf = bytearray()
+        write(buf, record)
+        return bytes(buf)
+
+    return write_body
