@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lxml import etree
-
 from schemas.canonical import party_record
 from schemas.errors import MessageError
 from schemas.model import ParsedMessage, Party
@@ -57,7 +55,7 @@ def receipt_records(
     ):
         records.append(
             {
-                "receipt_id": _apprec_id(xml),
+                "receipt_id": uuid.UUID(ids[index]),  # receipts_for used ids in this order
                 "generated_at": now,
                 "direction": "OUTGOING",
                 "sender": party_record(receiver_party),
@@ -90,13 +88,3 @@ def receipt_records(
             }
         )
     return records
-
-
-def _apprec_id(xml: bytes) -> uuid.UUID:
-    root = etree.fromstring(xml)
-    ns = root.nsmap.get(None)
-    text = root.findtext(f"{{{ns}}}Id" if ns else "Id")
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return uuid.uuid4()
