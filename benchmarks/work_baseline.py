@@ -88,6 +88,7 @@ def run_work_baseline(
             patient_key=key_fn,
             limits=limits,
             reject_unknown_receiver=settings.reject_unknown_receiver,
+            test_environment=settings.test_environment,
             traceparent=traceparent,
         )
         t2 = clock()

@@ -106,7 +106,7 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     from schemas.xml.cli import cmd_parse
 
-    return cmd_parse(args.files, strict=args.strict)
+    return cmd_parse(args.files, strict=args.strict, test_environment=settings.test_environment)
 
 
 def _cmd_apprec(args: argparse.Namespace, settings: Settings) -> int:

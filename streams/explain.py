@@ -40,7 +40,8 @@ def explain(data: bytes, view: RegistryView, settings: Settings) -> dict[str, An
     """The routing outcome of one message as a JSON-ready mapping (national ids masked)."""
     origin = Origin("explain", 0, 0, None, None, ())
     result = validate(data, origin=origin, registry=view, patient_key=patient_key_fn(settings),
-                      reject_unknown_receiver=settings.reject_unknown_receiver)
+                      reject_unknown_receiver=settings.reject_unknown_receiver,
+                      test_environment=settings.test_environment)
     if not isinstance(result, Accepted):
         return {"accepted": False, "code": result.error.code,
                 "reason": result.dead_letter["reason"], "detail": result.dead_letter["detail"],

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 bytes")
         return value
 
+    @property
+    def test_environment(self) -> bool:
+        """Not production: synthetic test persons are accepted in every message (see
+        :func:`schemas.xml.rules.check_business_rules`)."""
+        return self.environment != "production"
+
     def topic(self, name: str) -> str:
         """The full Kafka topic name of a catalogue topic."""
         return f"{self.topic_prefix}{name}"

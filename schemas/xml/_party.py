@@ -17,6 +17,7 @@ from schemas.xml._tree import (
     Index,
     TagTable,
     first_kid,
+    iso_date,
     kids,
     kids_and_all,
     text_at,
@@ -139,7 +140,7 @@ def msghead_patient(node: Element | None) -> Patient | None:
         idents=_mh_idents(ident_nodes),
         family_name=text_at(index, _FAMILY_NAME),
         given_name=" ".join([n for n in (given, middle) if n]) or None,
-        birth_date=text_at(index, _DATE_OF_BIRTH),
+        birth_date=iso_date(text_at(index, _DATE_OF_BIRTH)),
         sex=v_at(index, _SEX),
     )
 
@@ -284,6 +285,6 @@ def message_patient_at(t: TagTable, index: Index) -> Patient:
         idents=tuple(idents),
         family_name=family,
         given_name=given,
-        birth_date=v_at(index, t["DateOfBirth"]),
+        birth_date=iso_date(v_at(index, t["DateOfBirth"])),
         sex=v_at(index, t["Sex"]),
     )

@@ -11,8 +11,9 @@ tag repeats where one is expected the first one wins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -166,6 +167,23 @@ def first_element_child(node: Element | None) -> Element | None:
         if isinstance(kid.tag, str):
             return kid
     return None
+
+
+_LOOSE_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def iso_date(value: str | None) -> str | None:
+    """A calendar date as ISO ``YYYY-MM-DD``; senders also write ``1991-12-4`` (not an
+    xs:date) or a date-time. Anything not read as a date is kept as written."""
+    if not value:
+        return None
+    found = _LOOSE_DATE.match(value)
+    if found is None:
+        return value
+    try:
+        return date(*(int(part) for part in found.groups())).isoformat()
+    except ValueError:
+        return value
 
 
 def parse_datetime(value: str | None) -> datetime | None:

@@ -11,6 +11,7 @@ from typing import Final
 
 __all__ = [
     "APPREC_NS",
+    "FELLESFORMAT_NAMESPACES",
     "FELLESFORMAT_NS",
     "MESSAGE_NS",
     "MSGHEAD_NS",
@@ -22,6 +23,11 @@ __all__ = [
 MSGHEAD_NS: Final = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 BASE64_NS: Final = "http://www.kith.no/xmlstds/base64container"
 FELLESFORMAT_NS: Final = "http://www.nav.no/xml/eiff/2/"
+# NAV's wrapper in both namespaces it is sent in: eiff/2 around dialogue messages and AppRecs,
+# the older Trygdeetaten eiff/1 around sick notes (sykmelding) and medical statements
+FELLESFORMAT_NAMESPACES: Final = frozenset(
+    {FELLESFORMAT_NS, "http://www.trygdeetaten.no/xml/eiff/1/"}
+)
 
 APPREC_NS: Final[dict[str, str]] = {
     "http://www.kith.no/xmlstds/apprec/2004-11-21": "1.0",
@@ -51,7 +57,11 @@ _DOCUMENT_NS: Final[dict[str, tuple[str, str]]] = {
     "http://www.kith.no/xmlstds/epj/EPJEkstrakt/2008-02-20": ("epj-ekstrakt", "1.0"),
     # NAV's sick note (sykmelding) inside MsgHead
     "http://www.kith.no/xmlstds/HelseOpplysningerArbeidsuforhet/2013-10-01": (
-        "sykmelding", "2013-10-01"),
+        "sykmelding",
+        "2013-10-01",
+    ),
+    # NAV's medical statement of incapacity for work (legeerklæring ved arbeidsuførhet)
+    "http://www.kith.no/xmlstds/legeerklaring/2008-06-06": ("legeerklaering", "2008-06-06"),
     # samflyt's own events without a KITH standard: core-journal changes, home-care visits,
     # welfare-technology alarms (one ``Hendelse`` element; see streams.synthetic.messages.events)
     "urn:samflyt:xmlstds:hendelse:1.0": ("samflyt-hendelse", "1.0"),

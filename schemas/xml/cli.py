@@ -55,8 +55,12 @@ def message_to_json(msg: ParsedMessage) -> dict[str, Any]:
     return data
 
 
-def cmd_parse(paths: list[str], *, strict: bool, out: TextIO | None = None) -> int:
-    """Print each file as parsed JSON, or its typed error and the AppRec that would be sent."""
+def cmd_parse(
+    paths: list[str], *, strict: bool, test_environment: bool = False, out: TextIO | None = None
+) -> int:
+    """Print each file as parsed JSON, or its typed error and the AppRec that would be sent.
+
+    ``test_environment`` applies the rules as a non-production deployment does."""
     stream = out or sys.stdout
     failures = 0
     for path in paths:
@@ -75,7 +79,7 @@ def cmd_parse(paths: list[str], *, strict: bool, out: TextIO | None = None) -> i
             continue
         result: dict[str, Any] = {"file": path, "message": message_to_json(msg)}
         try:
-            check_business_rules(msg)
+            check_business_rules(msg, test_environment=test_environment)
         except MessageError as exc:
             failures += 1
             receipts = receipts_for(msg, AppRecStatus.REJECTED, [exc])

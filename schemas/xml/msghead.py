@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from schemas.errors import MessageError
 from schemas.model import Action, HeaderFamily, ParsedMessage, Party
 from schemas.xml._party import msghead_party, msghead_party_at, msghead_patient
 from schemas.xml._tree import (
@@ -57,13 +61,64 @@ def _payload(documents: list[Element]) -> tuple[Element | None, int]:
     return payload, attachments
 
 
+_CODE = re.compile(r"[A-Z0-9_]+")
+
+
+def _type_code(node: Element | None) -> str:
+    """Kodeverk 8279 code of ``MsgInfo/Type``, upper-cased.
+
+    NAV's medical statements swap the attributes (``V="Legerklæring ved arbeidsuførhet"
+    DN="LEGEERKL"``): when ``V`` is a phrase and ``DN`` a code, the code is taken from ``DN``.
+    """
+    if node is None:
+        return ""
+    value = (node.get("V") or "").strip()
+    if " " in value:
+        shown = (node.get("DN") or "").strip()
+        if _CODE.fullmatch(shown):
+            return shown
+    return value.upper()
+
+
+_MSGHEAD = _M + "MsgHead"
+_DOCUMENT_KEYS = frozenset({"document", "document_namespace"})  # the outer's opaque document
+
+
 def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
+    """The message of a MsgHead; a whole MsgHead sent as its business document (an EPJ quirk
+    seen in NAV traffic) gives the inner message's document and, when the outer has none, its
+    patient, under the outer envelope's addressing (the one the AppRec answers)."""
+    outer, inner_root = _read_msghead(root, raw)
+    if inner_root is None:
+        return outer
+    try:
+        inner, _ = _read_msghead(inner_root, raw)  # one level only: deeper stays opaque
+    except MessageError:
+        return outer  # carried as the opaque document it looked like
+    envelope = {k: v for k, v in outer.body.items() if k not in _DOCUMENT_KEYS}
+    body = {**inner.body, **envelope, "nested_msghead": "true"}
+    return replace(
+        outer,
+        standard=inner.standard,
+        standard_version=inner.standard_version,
+        root_namespace=inner.root_namespace,
+        patient=outer.patient or inner.patient,
+        action=inner.action,
+        document_id=inner.document_id,
+        priority=outer.priority or inner.priority,
+        body=body,
+        observations=inner.observations,
+    )
+
+
+def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | None]:
+    """The message, and the MsgHead sent as its business document if there is one."""
     root_index, documents = kids_and_all(root, _DOCUMENT)
     info_el = root_index.get(_MSG_INFO)
     if info_el is None:
         raise IncompleteMessageError("MsgHead without MsgInfo")
     info, others = kids_and_all(info_el, _OTHER_RECEIVER)
-    msg_type = (v_at(info, _TYPE) or "").upper()
+    msg_type = _type_code(info.get(_TYPE))
     if not msg_type:
         raise IncompleteMessageError("MsgInfo/Type is missing")
     msg_id_el = info.get(_MSG_ID)
@@ -74,6 +129,9 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         raise IncompleteMessageError("MsgInfo/GenDate is missing or not a date-time")
 
     payload, attachments = _payload(documents)
+    nested: Element | None = None
+    if payload is not None and payload.tag == _MSGHEAD:
+        nested = payload  # read by read_msghead; an opaque MsgHead document until then
     if payload is not None:
         doc_ns = split_tag(payload.tag)[0]
         standard, version = document_standard(doc_ns)
@@ -106,7 +164,7 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         other_index = kids(other)
         if (v_at(other_index, _ROLE_RECEIVER) or "COP").upper() == "COP":
             copies.append(msghead_party_at(other_index))
-    return ParsedMessage(
+    msg = ParsedMessage(
         family=HeaderFamily.MSGHEAD,
         msg_type=msg_type,
         standard=standard,
@@ -127,3 +185,4 @@ def read_msghead(root: Element, raw: bytes) -> ParsedMessage:
         priority=facts.priority or v_at(info, _REQUESTED_PRIORITY),
         body=body,
     )
+    return msg, nested

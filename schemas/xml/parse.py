@@ -6,7 +6,7 @@ from schemas.errors import MessageError
 from schemas.model import ParsedMessage
 from schemas.xml._tree import Element, split_tag
 from schemas.xml.apprec_read import read_apprec
-from schemas.xml.catalog import APPREC_NS, FELLESFORMAT_NS, MESSAGE_NS, MSGHEAD_NS
+from schemas.xml.catalog import APPREC_NS, FELLESFORMAT_NAMESPACES, MESSAGE_NS, MSGHEAD_NS
 from schemas.xml.errors import IncompleteMessageError, UnsupportedMessageError
 from schemas.xml.message import read_message
 from schemas.xml.msghead import read_msghead
@@ -45,7 +45,7 @@ def _parse(data: bytes, *, limits: ParseLimits | None, strict: bool) -> ParsedMe
         return read_msghead(root, data)
     ns, local = split_tag(root.tag)
     wrapped = False
-    if ns == FELLESFORMAT_NS and local == "EI_fellesformat":
+    if ns in FELLESFORMAT_NAMESPACES and local == "EI_fellesformat":
         inner = _unwrap(root)
         if inner is None:
             raise UnsupportedMessageError("EI_fellesformat without a MsgHead or AppRec")

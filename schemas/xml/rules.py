@@ -2,9 +2,16 @@
 
 SKAL reject: MsgId not a UUID (E10); patient not identified by one of {name + fødselsnummer,
 name + D-nummer, name + FH-nummer, name + birth date + sex} (E36) — except an emergency referral
-(hastegrad 0), which is always accepted. A national id that is present but malformed is E31, one
-announced but empty is E30. KAN reject: unknown receiver (E21, configurable). Semantic and
-code-value errors never reject. AppRecs themselves are never answered, so they are not checked.
+(hastegrad 0), which is always accepted, and a communication test (a dialogue message whose
+question is "KT" Kommunikasjonstest, or type ``DIALOG_INNBYGGER_TEST``), which concerns no
+patient by design. A national id that is present but malformed is E31, one announced but empty
+is E30. KAN reject: unknown receiver (E21, configurable). Semantic and code-value errors never
+reject. AppRecs themselves are never answered, so they are not checked.
+
+Synthetic test persons come in schemes whose date rule is not published (STANDARDS §6: the KS
+fixtures' month 72), so a person number with valid check digits but no valid date is accepted in
+test traffic (ProcessingStatus D/T) and, with ``test_environment``, in every message of a
+non-production deployment: NHN's test network sends its traffic with ProcessingStatus P.
 """
 
 from __future__ import annotations
@@ -16,13 +23,15 @@ from schemas.model import HeaderFamily, ParsedMessage, Patient
 from schemas.xml.errors import BusinessRuleError, InvalidIdentifierError
 from schemas.xml.identifiers import IdKind, has_valid_check_digits, validate_national_id
 
-__all__ = ["check_business_rules", "is_emergency_referral", "is_uuid"]
+__all__ = ["check_business_rules", "is_communication_test", "is_emergency_referral", "is_uuid"]
 
 _PERSON_NUMBER_TYPES = frozenset({"FNR", "DNR"})
 _CHECKED_TYPES = frozenset({"FNR", "DNR", "FHN", "HNR"})
 _IDENTIFYING = frozenset({IdKind.FNR, IdKind.DNR, IdKind.FHN, IdKind.TEST_TENOR})
 _PATIENT_IN_DOCUMENT = frozenset({"eresept", "opaque"})
 _EMERGENCY = "0"  # kodeverk 8306 Hastegrad henvisning: 0 Øyeblikkelig hjelp
+_COMMUNICATION_TEST_TYPES = frozenset({"DIALOG_INNBYGGER_TEST"})
+_COMMUNICATION_TEST_QUESTION = "KT"  # kodeverk 7603 Type forespørsel: Kommunikasjonstest
 
 
 def is_uuid(value: str) -> bool:
@@ -37,16 +46,28 @@ def is_emergency_referral(msg: ParsedMessage) -> bool:
     return msg.standard == "henvisning" and (msg.priority or "").strip() == _EMERGENCY
 
 
+def is_communication_test(msg: ParsedMessage) -> bool:
+    if msg.msg_type in _COMMUNICATION_TEST_TYPES:
+        return True
+    return (
+        msg.standard == "dialogmelding"
+        and msg.body.get("question_type", "").upper() == _COMMUNICATION_TEST_QUESTION
+    )
+
+
 def check_business_rules(
     msg: ParsedMessage,
     *,
     receiver_known: Callable[[str], bool] | None = None,
     reject_unknown_receiver: bool = True,
+    test_environment: bool = False,
 ) -> None:
     """Raise :class:`BusinessRuleError` with the AppRec code of the first rule broken.
 
     ``receiver_known`` is asked about the receiver's HER-id (the sub-unit's when present);
     E21 is raised only when it is given, answers False and ``reject_unknown_receiver`` is set.
+    ``test_environment``: the deployment is not production, so synthetic person numbers are
+    accepted in every message, not only in test traffic.
     """
     if msg.family is HeaderFamily.APPREC:
         return
@@ -56,9 +77,9 @@ def check_business_rules(
         _check_receiver(msg, receiver_known)
     if is_emergency_referral(msg):
         return
-    if msg.patient is None and msg.standard in _PATIENT_IN_DOCUMENT:
+    if msg.patient is None and (msg.standard in _PATIENT_IN_DOCUMENT or is_communication_test(msg)):
         return  # e-resept and unknown documents carry their patient inside the document
-    _check_patient(msg.patient, lenient_dates=msg.is_test)
+    _check_patient(msg.patient, lenient_dates=msg.is_test or test_environment)
 
 
 def _check_receiver(msg: ParsedMessage, receiver_known: Callable[[str], bool]) -> None:

@@ -46,6 +46,7 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
         patient_key=p.patient_key,
         limits=p.limits,
         reject_unknown_receiver=p.settings.reject_unknown_receiver,
+        test_environment=p.settings.test_environment,
         traceparent=traceparent,
     )
     headers = trace_headers(traceparent) + provenance(message.headers)

@@ -69,10 +69,13 @@ def validate(
     patient_key: Any,
     limits: ParseLimits | None = None,
     reject_unknown_receiver: bool = True,
+    test_environment: bool = False,
     traceparent: str | None = None,
     received_at: datetime | None = None,
 ) -> Accepted | Rejected:
-    """Parse, check the AppRec business rules and the receiver's capabilities, map."""
+    """Parse, check the AppRec business rules and the receiver's capabilities, map.
+
+    ``test_environment``: a non-production deployment (synthetic person numbers accepted)."""
     received_at = received_at or datetime.now(UTC)
     try:
         parsed = parse_message(raw, limits=limits)
@@ -85,6 +88,7 @@ def validate(
             parsed,
             receiver_known=lambda her: registry.party(her) is not None,
             reject_unknown_receiver=reject_unknown_receiver,
+            test_environment=test_environment,
         )
         _check_receiver_accepts(parsed, registry)
     except MessageError as error:

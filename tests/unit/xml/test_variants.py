@@ -1,0 +1,154 @@
+"""Variants seen in real traffic outside the corpus, built from a corpus sample by small edits:
+NAV's older wrapper namespace, swapped type attributes, a MsgHead inside a MsgHead, a
+communication test without a patient, synthetic test persons, loosely written dates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from schemas.errors import MessageError
+from schemas.xml import parse_message
+from schemas.xml.identifiers import has_valid_check_digits
+from schemas.xml.rules import check_business_rules
+from tests.unit.xml.conftest import sample
+
+FORESPORSEL = sample("sarepta/dialogmelding-1.0/Dialogmelding_foresporsel_PLO_v1-0.xml")
+WRAPPED = sample("navikt_padm2/dialogmelding_dialog_svar_foresporsel_om_pasient.xml")
+EIFF_1 = b"http://www.trygdeetaten.no/xml/eiff/1/"
+SYNTHETIC_MONTH_72 = "15720255178"  # the KS fixtures' test person (STANDARDS §6)
+
+
+def _edit(data: bytes, pattern: bytes, replacement: bytes) -> bytes:
+    edited, count = re.subn(pattern, replacement, data, count=1, flags=re.DOTALL)
+    assert count == 1, pattern
+    return edited
+
+
+def _without_declaration(data: bytes) -> bytes:
+    return re.sub(rb"^\s*<\?xml[^>]*\?>", b"", data.lstrip(b"\xef\xbb\xbf"))
+
+
+def test_the_older_nav_wrapper_namespace_is_unwrapped_like_the_newer() -> None:
+    newer = parse_message(WRAPPED)
+    older = parse_message(WRAPPED.replace(b"http://www.nav.no/xml/eiff/2/", EIFF_1))
+    assert older.body["wrapper"] == "EI_fellesformat"
+    assert (older.msg_type, older.standard, older.message_id, older.patient) == (
+        newer.msg_type,
+        newer.standard,
+        newer.message_id,
+        newer.patient,
+    )
+
+
+def test_a_type_written_as_a_phrase_with_the_code_in_dn_takes_the_code() -> None:
+    swapped = _edit(
+        FORESPORSEL,
+        rb'<Type V="DIALOG_FORESPORSEL" DN="[^"]*"/>',
+        '<Type V="Legerklæring ved arbeidsuførhet" DN="LEGEERKL"/>'.encode(),
+    )
+    assert parse_message(swapped).msg_type == "LEGEERKL"
+    phrase_only = _edit(FORESPORSEL, rb'<Type V="DIALOG_FORESPORSEL"', b'<Type V="dialog foresp"')
+    assert parse_message(phrase_only).msg_type == "DIALOG FORESP"  # no code to take: as written
+
+
+def test_legeerklaering_is_a_known_document_standard() -> None:
+    data = _edit(
+        FORESPORSEL,
+        rb"<Dialogmelding .*?</Dialogmelding>",
+        b'<Legeerklaring xmlns="http://www.kith.no/xmlstds/legeerklaring/2008-06-06"/>',
+    )
+    msg = parse_message(data)
+    assert (msg.standard, msg.standard_version) == ("legeerklaering", "2008-06-06")
+
+
+def test_a_msghead_sent_as_the_document_of_a_msghead_gives_its_document_and_patient() -> None:
+    inner = _without_declaration(FORESPORSEL)
+    outer = _edit(FORESPORSEL, rb"<Patient>.*?</Patient>", b"")  # the outer names no patient
+    outer = _edit(
+        outer, rb"<MsgId>[^<]*</MsgId>", b"<MsgId>0b9e2c3a-5d7f-4e61-9a0b-1c2d3e4f5a6b</MsgId>"
+    )
+    outer = _edit(outer, rb"<Dialogmelding .*?</Dialogmelding>", inner)
+    msg = parse_message(outer)
+    alone = parse_message(FORESPORSEL)
+    assert msg.message_id == "0b9e2c3a-5d7f-4e61-9a0b-1c2d3e4f5a6b"  # the envelope answered
+    assert (msg.standard, msg.standard_version) == (alone.standard, alone.standard_version)
+    assert msg.patient == alone.patient
+    assert msg.body["document"] == "Dialogmelding" and msg.body["nested_msghead"] == "true"
+    check_business_rules(msg)  # the inner patient identifies it: no E36
+
+
+def test_a_nested_msghead_that_cannot_be_read_leaves_the_message_opaque() -> None:
+    outer = _edit(
+        FORESPORSEL,
+        rb"<Dialogmelding .*?</Dialogmelding>",
+        b'<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24"/>',
+    )
+    msg = parse_message(outer)
+    assert msg.standard == "opaque" and msg.patient is not None
+
+
+def _communication_test(question: bytes) -> bytes:
+    data = _edit(FORESPORSEL, rb"<Patient>.*?</Patient>", b"")
+    return _edit(data, rb'<TypeForesp V="99"', b'<TypeForesp V="' + question + b'"')
+
+
+def test_a_communication_test_needs_no_patient() -> None:
+    check_business_rules(parse_message(_communication_test(b"KT")))
+
+
+def test_any_other_question_without_a_patient_is_e36() -> None:
+    with pytest.raises(MessageError) as info:
+        check_business_rules(parse_message(_communication_test(b"99")))
+    assert info.value.code == "E36"
+
+
+def _with_patient_id(national_id: str, *, test_status: bool = False) -> bytes:
+    data = FORESPORSEL.replace(b"13116900216", national_id.encode())
+    if test_status:
+        data = _edit(
+            data,
+            rb"</MsgId>",
+            b'</MsgId><ProcessingStatus V="D" DN="Debugging"/>',
+        )
+    return data
+
+
+def test_a_synthetic_person_number_is_accepted_in_test_traffic_and_test_deployments() -> None:
+    assert has_valid_check_digits(SYNTHETIC_MONTH_72)
+    production = parse_message(_with_patient_id(SYNTHETIC_MONTH_72))
+    with pytest.raises(MessageError) as info:
+        check_business_rules(production)
+    assert info.value.code == "E31"
+    check_business_rules(production, test_environment=True)
+    test_traffic = parse_message(_with_patient_id(SYNTHETIC_MONTH_72, test_status=True))
+    assert test_traffic.is_test
+    check_business_rules(test_traffic)
+
+
+def test_wrong_check_digits_are_e31_even_in_a_test_deployment() -> None:
+    wrong = SYNTHETIC_MONTH_72[:-1] + str((int(SYNTHETIC_MONTH_72[-1]) + 1) % 10)
+    with pytest.raises(MessageError) as info:
+        check_business_rules(parse_message(_with_patient_id(wrong)), test_environment=True)
+    assert info.value.code == "E31"
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("1969-11-13", "1969-11-13"),
+        ("1969-11-3", "1969-11-03"),
+        ("1969-1-13T00:00:00", "1969-01-13"),
+        ("1969-02-30", "1969-02-30"),  # no such day: kept as written
+        ("13.11.1969", "13.11.1969"),
+    ],
+)
+def test_birth_dates_are_read_as_iso_dates_where_they_are_dates(written: str, read: str) -> None:
+    data = _edit(
+        FORESPORSEL,
+        rb"<DateOfBirth>[^<]*</DateOfBirth>",
+        f"<DateOfBirth>{written}</DateOfBirth>".encode(),
+    )
+    patient = parse_message(data).patient
+    assert patient is not None and patient.birth_date == read
