@@ -29,7 +29,7 @@ from typing import Any
 from fastavro import parse_schema, schemaless_writer
 from fastavro._logical_writers_py import LOGICAL_WRITERS
 
-__all__ = ["BodyWriter", "compile_writer"]
+__all__ = ["BodyWriter", "compile_writer", "long_bytes"]
 
 Write = Callable[[bytearray, Any], None]
 BodyWriter = Callable[[Mapping[str, Any]], bytes]
@@ -45,7 +45,8 @@ _SMALL = {n: bytes([(n << 1) ^ (n >> 63)]) for n in range(-64, 64)}
 _LENGTH = [_SMALL[n] for n in range(64)]  # a list index is the cheapest lookup for lengths
 
 
-def _long_bytes(value: int) -> bytes:
+def long_bytes(value: int) -> bytes:
+    """Avro's variable-length zig-zag encoding of a long."""
     small = _SMALL.get(value)
     if small is not None:
         return small
@@ -72,7 +73,7 @@ def _write_boolean(buf: bytearray, value: Any) -> None:
 def _write_long(buf: bytearray, value: Any) -> None:
     if not isinstance(value, int):
         raise TypeError(f"expected an integer, got {type(value).__name__}")
-    buf += _long_bytes(value)
+    buf += long_bytes(value)
 
 
 def _write_int(buf: bytearray, value: Any) -> None:
@@ -80,7 +81,7 @@ def _write_int(buf: bytearray, value: Any) -> None:
         raise TypeError(f"expected an integer, got {type(value).__name__}")
     if not -(1 << 31) <= value < (1 << 31):
         raise ValueError(f"{value} does not fit a 32-bit int")
-    buf += _long_bytes(value)
+    buf += long_bytes(value)
 
 
 def _write_float(buf: bytearray, value: Any) -> None:
@@ -94,14 +95,14 @@ def _write_double(buf: bytearray, value: Any) -> None:
 def _write_bytes(buf: bytearray, value: Any) -> None:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise TypeError(f"expected bytes, got {type(value).__name__}")
-    buf += _long_bytes(len(value))
+    buf += long_bytes(len(value))
     buf += value
 
 
 def _write_string(buf: bytearray, value: Any) -> None:
     data = value.encode()  # AttributeError on a non-str: re-raised as TypeError by the caller
     size = len(data)
-    buf += _LENGTH[size] if size < 64 else _long_bytes(size)
+    buf += _LENGTH[size] if size < 64 else long_bytes(size)
     buf += data
 
 
@@ -236,7 +237,7 @@ class _Compiler:
         return bytes(buf)
 
     def enum(self, schema: dict[str, Any]) -> Write:
-        index = {symbol: _long_bytes(i) for i, symbol in enumerate(schema["symbols"])}
+        index = {symbol: long_bytes(i) for i, symbol in enumerate(schema["symbols"])}
         name = schema["name"]
 
         def write_enum(buf: bytearray, value: Any) -> None:
@@ -260,7 +261,7 @@ class _Compiler:
     def array(self, items: Write) -> Write:
         def write_array(buf: bytearray, value: Any) -> None:
             if value:
-                buf += _long_bytes(len(value))
+                buf += long_bytes(len(value))
                 for item in value:
                     items(buf, item)
             buf += b"\x00"
@@ -270,7 +271,7 @@ class _Compiler:
     def map(self, values: Write) -> Write:
         def write_map(buf: bytearray, value: Any) -> None:
             if value:
-                buf += _long_bytes(len(value))
+                buf += long_bytes(len(value))
                 for key, item in value.items():
                     _write_string(buf, key)
                     values(buf, item)
@@ -281,14 +282,14 @@ class _Compiler:
     def union(self, branches: list[Any]) -> Write:
         names = [self.branch_name(b) for b in branches]
         writes = [self.node(b) for b in branches]
-        by_name = {name: (_long_bytes(i), writes[i]) for i, name in enumerate(names)}
+        by_name = {name: (long_bytes(i), writes[i]) for i, name in enumerate(names)}
         null_index = names.index("null") if "null" in names else -1
         others = [i for i, name in enumerate(names) if name != "null"]
         chosen = self.fastavro_value(branches) if len(others) > 1 else None
 
         if null_index >= 0 and len(others) == 1:
-            null_tag = _long_bytes(null_index)
-            value_tag, write_value = _long_bytes(others[0]), writes[others[0]]
+            null_tag = long_bytes(null_index)
+            value_tag, write_value = long_bytes(others[0]), writes[others[0]]
             value_name = names[others[0]]
 
             def write_optional(buf: bytearray, value: Any) -> None:
@@ -305,7 +306,7 @@ class _Compiler:
 
         def write_union(buf: bytearray, value: Any) -> None:
             if value is None and null_index >= 0:
-                buf += _long_bytes(null_index)
+                buf += long_bytes(null_index)
                 return
             if type(value) is tuple and len(value) == 2:
                 found = by_name.get(value[0])

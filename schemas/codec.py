@@ -27,7 +27,7 @@ from fastavro import parse_schema, schemaless_reader
 from fastavro.schema import to_parsing_canonical_form
 
 from schemas._avro_unions import Plan, definitions, plan, tag
-from schemas._avro_writer import BodyWriter, compile_writer
+from schemas._avro_writer import BodyWriter, compile_writer, long_bytes
 from schemas.catalogue import Catalogue, SchemaVersion, default_catalogue, expand
 from schemas.exceptions import (
     CorruptPayloadError,
@@ -152,7 +152,7 @@ class Codec:
             return None
         head = compile_writer({**wrapper, "fields": wrapper["fields"][:-1]})
         index = names.index(tail.name)
-        return _FRAME.pack(MAGIC_BYTE, wrapper_id), head, _zigzag(index)
+        return _FRAME.pack(MAGIC_BYTE, wrapper_id), head, long_bytes(index)
 
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """The schema name and record of a framed value, resolved into the latest version.
@@ -201,17 +201,6 @@ class Codec:
         if not isinstance(record, dict):
             raise CorruptPayloadError(f"{entry.name} body is not a record")
         return record
-
-
-def _zigzag(value: int) -> bytes:
-    """Avro's variable-length zig-zag encoding of a long."""
-    n = (value << 1) ^ (value >> 63)
-    out = bytearray()
-    while n & ~0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 @lru_cache(maxsize=1)

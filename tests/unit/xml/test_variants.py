@@ -53,13 +53,14 @@ def test_a_type_written_as_a_phrase_with_the_code_in_dn_takes_the_code() -> None
     assert parse_message(phrase_only).msg_type == "DIALOG FORESP"  # no code to take: as written
 
 
+def _with_document(document: bytes, data: bytes = FORESPORSEL) -> bytes:
+    """``data`` with ``document`` in place of its Dialogmelding."""
+    return _edit(data, rb"<Dialogmelding .*?</Dialogmelding>", document)
+
+
 def test_legeerklaering_is_a_known_document_standard() -> None:
-    data = _edit(
-        FORESPORSEL,
-        rb"<Dialogmelding .*?</Dialogmelding>",
-        b'<Legeerklaring xmlns="http://www.kith.no/xmlstds/legeerklaring/2008-06-06"/>',
-    )
-    msg = parse_message(data)
+    legeerklaering = b'<Legeerklaring xmlns="http://www.kith.no/xmlstds/legeerklaring/2008-06-06"/>'
+    msg = parse_message(_with_document(legeerklaering))
     assert (msg.standard, msg.standard_version) == ("legeerklaering", "2008-06-06")
 
 
@@ -69,7 +70,7 @@ def test_a_msghead_sent_as_the_document_of_a_msghead_gives_its_document_and_pati
     outer = _edit(
         outer, rb"<MsgId>[^<]*</MsgId>", b"<MsgId>0b9e2c3a-5d7f-4e61-9a0b-1c2d3e4f5a6b</MsgId>"
     )
-    outer = _edit(outer, rb"<Dialogmelding .*?</Dialogmelding>", inner)
+    outer = _with_document(inner, outer)
     msg = parse_message(outer)
     alone = parse_message(FORESPORSEL)
     assert msg.message_id == "0b9e2c3a-5d7f-4e61-9a0b-1c2d3e4f5a6b"  # the envelope answered
@@ -80,11 +81,7 @@ def test_a_msghead_sent_as_the_document_of_a_msghead_gives_its_document_and_pati
 
 
 def test_a_nested_msghead_that_cannot_be_read_leaves_the_message_opaque() -> None:
-    outer = _edit(
-        FORESPORSEL,
-        rb"<Dialogmelding .*?</Dialogmelding>",
-        b'<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24"/>',
-    )
+    outer = _with_document(b'<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24"/>')
     msg = parse_message(outer)
     assert msg.standard == "opaque" and msg.patient is not None
 
