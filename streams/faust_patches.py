@@ -17,6 +17,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 
 log = logging.getLogger(__name__)
 REWIND_EVERY_S = 5.0
+WAIT_IN_FLIGHT_S = 20.0  # on stop, for records already handed to the agents
 _pending_rewinds: set[asyncio.Future[Any]] = set()
 _applied = False
 
@@ -162,6 +163,8 @@ def _commit_past_the_head_only_once_processed() -> None:
 
 
 def _rewind(consumer: Any, tp: Any, head: int) -> None:
+    if consumer.should_stop or consumer.app.should_stop:
+        return  # a stopping worker fetches nothing more: the next owner reads from the commit
     last: dict[Any, float] = consumer.__dict__.setdefault("_samflyt_rewound_at", {})
     now = time.monotonic()
     if now - last.get(tp, -REWIND_EVERY_S) < REWIND_EVERY_S:
@@ -171,6 +174,36 @@ def _rewind(consumer: Any, tp: Any, head: int) -> None:
     task = asyncio.ensure_future(consumer.seek(tp, head))
     _pending_rewinds.add(task)
     task.add_done_callback(_pending_rewinds.discard)
+
+
+def _bound_the_wait_for_records_in_flight() -> None:
+    """On stop, Faust waits until every record handed to the agents is acknowledged, with no
+    limit. A record whose partition was taken away in a rebalance just before is never
+    acknowledged by the agent that dropped it, and the worker never stopped: a SIGTERM during a
+    join-and-leave test left it waiting for two canonical events for minutes.
+
+    Here the wait ends after ``WAIT_IN_FLIGHT_S``; what is acknowledged by then is committed as
+    Faust would have committed it, and the rest is read again by the partition's next owner
+    (at-least-once: same output ids). Faust waits the same way when partitions are revoked in a
+    rebalance, which the bound also ends."""
+    original = Consumer.wait_empty
+
+    async def wait_empty(self: Any) -> None:
+        waiting = asyncio.ensure_future(original(self))
+        done, _ = await asyncio.wait({waiting}, timeout=WAIT_IN_FLIGHT_S)
+        if waiting not in done:
+            log.warning(
+                "stopping without %d records in flight after %.0f s: they are read again from"
+                " the last commit",
+                len(self._unacked_messages),
+                WAIT_IN_FLIGHT_S,
+            )
+            # Faust's loop ignores cancellation; with nothing left to wait for it ends within
+            # a second and commits what was acknowledged
+            self._unacked_messages.clear()
+        await waiting
+
+    Consumer.wait_empty = wait_empty  # type: ignore[method-assign]
 
 
 def apply_faust_patches() -> None:
@@ -184,3 +217,4 @@ def apply_faust_patches() -> None:
     _rewind_partitions_never_committed()
     _commit_past_the_head_only_once_processed()
     _deliver_records_read_again()
+    _bound_the_wait_for_records_in_flight()

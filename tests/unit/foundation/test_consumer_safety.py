@@ -78,3 +78,78 @@ async def test_a_committed_partition_commits_as_faust_does(consumer: Any) -> Non
 async def test_the_fetch_loop_delivers_records_read_again_after_a_seek(consumer: Any) -> None:
     consumer._read_offset[RAW] = 7  # a batch fetched before a rebalance's seek went this far
     assert consumer._read_offset[RAW] is None  # so offsets 0-6, read again, are not dropped
+
+
+async def test_a_stopping_worker_does_not_rewind(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rewound: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        rewound.append((tp, offset))
+
+    monkeypatch.setattr(consumer, "seek", seek)
+    consumer._samflyt_heads = {RAW: 0}
+    _ack(consumer, RAW, 1, 2)
+    consumer.app._stopped.set()  # as after a SIGTERM: should_stop
+    assert consumer.app.should_stop
+    assert consumer._new_offset(RAW) is None  # still nothing committed past the first record
+    await asyncio.sleep(0)
+    assert rewound == []  # but nothing fetched again: the next owner reads from the commit
+
+
+class _InFlight:
+    """A record handed to an agent that never acknowledges it (dropped in a rebalance)."""
+
+    acked = False
+    refcount = 1
+    tp = RAW
+    offset = 5
+
+
+async def test_the_wait_for_records_in_flight_is_bounded(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streams import faust_patches
+
+    monkeypatch.setattr(faust_patches, "WAIT_IN_FLIGHT_S", 0.3)
+    committed: list[str] = []
+
+    async def commit(*args: Any, **kwargs: Any) -> bool:
+        return False
+
+    async def commit_and_end_transactions() -> None:
+        committed.append("final")
+
+    monkeypatch.setattr(consumer, "commit", commit)
+    monkeypatch.setattr(consumer, "commit_and_end_transactions", commit_and_end_transactions)
+    stuck = _InFlight()
+    consumer._unacked_messages.add(stuck)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(consumer.wait_empty(), timeout=5)
+    assert loop.time() - started < 3  # not the unbounded wait that hung a stopping worker
+    assert committed == ["final"]  # what was acknowledged is still committed
+
+
+async def test_records_acknowledged_in_time_end_the_wait_as_before(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed: list[str] = []
+
+    async def commit(*args: Any, **kwargs: Any) -> bool:
+        return False
+
+    async def commit_and_end_transactions() -> None:
+        committed.append("final")
+
+    monkeypatch.setattr(consumer, "commit", commit)
+    monkeypatch.setattr(consumer, "commit_and_end_transactions", commit_and_end_transactions)
+    record = _InFlight()
+    consumer._unacked_messages.add(record)
+    waiting = asyncio.ensure_future(consumer.wait_empty())
+    await asyncio.sleep(0.05)
+    record.acked = True  # the agent finishes it
+    consumer._waiting_for_ack and consumer._waiting_for_ack.set_result(None)
+    await asyncio.wait_for(waiting, timeout=5)
+    assert committed == ["final"]
