@@ -342,14 +342,15 @@ class _Compiler:
         return write_with_fastavro
 
 
-def compile_writer(schema: dict[str, Any]) -> BodyWriter:
-    """A function writing the schemaless Avro body of a record of ``schema``."""
+def compile_writer(schema: dict[str, Any], prefix: bytes = b"") -> BodyWriter:
+    """A function writing ``prefix`` (e.g. a wire-format frame) and then the schemaless Avro
+    body of a record of ``schema``, into one buffer."""
     named: dict[str, Any] = {}
     parsed = parse_schema(schema, named)
     write = _Compiler(named).node(parsed)
 
     def write_body(record: Mapping[str, Any]) -> bytes:
-        buf = bytearray()
+        buf = bytearray(prefix)
         write(buf, record)
         return bytes(buf)
 

@@ -67,7 +67,7 @@ class Codec:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
-        self._writers: dict[str, tuple[bytes, BodyWriter]] = {}
+        self._writers: dict[str, BodyWriter] = {}
         self._parsed = lru_cache(maxsize=None)(self._parse)
         self._plans = lru_cache(maxsize=None)(self._plan)
         self._splices = lru_cache(maxsize=None)(self._splice)
@@ -78,12 +78,13 @@ class Codec:
     def _plan(self, schema_id: int) -> Plan | None:
         return plan(self._catalogue.schema(self._catalogue.by_id(schema_id)))
 
-    def _writer(self, schema_name: str) -> tuple[bytes, BodyWriter]:
+    def _writer(self, schema_name: str) -> BodyWriter:
+        """The framed writer of the latest version of ``schema_name``."""
         found = self._writers.get(schema_name)
         if found is None:
             entry = self._catalogue.latest(schema_name)
-            body = compile_writer(self._catalogue.schema(entry))
-            found = (_FRAME.pack(MAGIC_BYTE, entry.schema_id), body)
+            frame = _FRAME.pack(MAGIC_BYTE, entry.schema_id)
+            found = compile_writer(self._catalogue.schema(entry), prefix=frame)
             self._writers[schema_name] = found
         return found
 
@@ -103,9 +104,9 @@ class Codec:
         :class:`EncodeError` when the record does not fit the schema (missing or unknown
         fields, wrong types).
         """
-        header, body = self._writer(schema_name)
+        write = self._writer(schema_name)
         try:
-            return header + body(record)
+            return write(record)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
 
@@ -127,15 +128,16 @@ class Codec:
             last = self._catalogue.schema(wrapper)["fields"][-1]["name"]
             content = (tail.name, self._read(tail, framed))
             return self.encode(schema_name, {**fields, last: content})
-        header, head, branch = splice
+        head, branch = splice
         try:
-            fields_body = head(fields)
+            framed_head = head(fields)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"record does not fit {schema_name}: {exc}") from exc
-        return b"".join((header, fields_body, branch, memoryview(framed)[HEADER_SIZE:]))
+        return b"".join((framed_head, branch, memoryview(framed)[HEADER_SIZE:]))
 
-    def _splice(self, wrapper_id: int, tail_id: int) -> tuple[bytes, BodyWriter, bytes] | None:
-        """Frame, head schema and branch index bytes, when ``tail_id`` is the embedded version."""
+    def _splice(self, wrapper_id: int, tail_id: int) -> tuple[BodyWriter, bytes] | None:
+        """The framed writer of the other fields and the branch index bytes, when ``tail_id``
+        is the embedded version."""
         wrapper = self._catalogue.schema(self._catalogue.by_id(wrapper_id))
         tail = self._catalogue.by_id(tail_id)
         branches = wrapper["fields"][-1]["type"]
@@ -150,9 +152,11 @@ class Codec:
         embedded = to_parsing_canonical_form(expand(tail.name, defs))
         if embedded != to_parsing_canonical_form(self._catalogue.schema(tail)):
             return None
-        head = compile_writer({**wrapper, "fields": wrapper["fields"][:-1]})
-        index = names.index(tail.name)
-        return _FRAME.pack(MAGIC_BYTE, wrapper_id), head, long_bytes(index)
+        head = compile_writer(
+            {**wrapper, "fields": wrapper["fields"][:-1]},
+            prefix=_FRAME.pack(MAGIC_BYTE, wrapper_id),
+        )
+        return head, long_bytes(names.index(tail.name))
 
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """The schema name and record of a framed value, resolved into the latest version.

@@ -184,3 +184,10 @@ def test_timestamps_keep_millisecond_precision_either_side_of_the_epoch() -> Non
     ):
         event["generated_at"] = moment
         assert write(event) == _fastavro(schema, event)
+
+
+def test_a_prefix_is_written_before_the_body() -> None:
+    schema = _schema(CANONICAL_EVENT)
+    event = canonical_event()
+    frame = b"\x00\x00\x00\x00\x07"
+    assert compile_writer(schema, prefix=frame)(event) == frame + _fastavro(schema, event)
