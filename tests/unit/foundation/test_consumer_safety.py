@@ -42,6 +42,34 @@ async def test_a_rebalance_still_stops_fetching_a_revoked_partition(consumer: An
     assert consumer._get_active_partitions() == {RAW, OTHER}
 
 
+@pytest.fixture
+def rewound(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[TP, int]]:
+    """The seeks the consumer makes, recorded instead of sent."""
+    seeks: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        seeks.append((tp, offset))
+
+    monkeypatch.setattr(consumer, "seek", seek)
+    return seeks
+
+
+@pytest.fixture
+def committed(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The final commit of a wait for records in flight, recorded; other commits do nothing."""
+    finals: list[str] = []
+
+    async def commit(*args: Any, **kwargs: Any) -> bool:
+        return False
+
+    async def commit_and_end_transactions() -> None:
+        finals.append("final")
+
+    monkeypatch.setattr(consumer, "commit", commit)
+    monkeypatch.setattr(consumer, "commit_and_end_transactions", commit_and_end_transactions)
+    return finals
+
+
 def _ack(consumer: Any, tp: TP, *offsets: int) -> None:
     for offset in offsets:
         consumer._acked[tp].append(offset)
@@ -49,14 +77,8 @@ def _ack(consumer: Any, tp: TP, *offsets: int) -> None:
 
 
 async def test_a_never_committed_partition_is_not_committed_past_an_unprocessed_first_record(
-    consumer: Any, monkeypatch: pytest.MonkeyPatch
+    consumer: Any, rewound: list[tuple[TP, int]]
 ) -> None:
-    rewound: list[tuple[TP, int]] = []
-
-    async def seek(tp: TP, offset: int) -> None:
-        rewound.append((tp, offset))
-
-    monkeypatch.setattr(consumer, "seek", seek)
     consumer._samflyt_heads = {RAW: 0}
     _ack(consumer, RAW, 1, 2)  # offset 0 was fetched and dropped in a rebalance
 
@@ -81,14 +103,8 @@ async def test_the_fetch_loop_delivers_records_read_again_after_a_seek(consumer:
 
 
 async def test_a_stopping_worker_does_not_rewind(
-    consumer: Any, monkeypatch: pytest.MonkeyPatch
+    consumer: Any, rewound: list[tuple[TP, int]]
 ) -> None:
-    rewound: list[tuple[TP, int]] = []
-
-    async def seek(tp: TP, offset: int) -> None:
-        rewound.append((tp, offset))
-
-    monkeypatch.setattr(consumer, "seek", seek)
     consumer._samflyt_heads = {RAW: 0}
     _ack(consumer, RAW, 1, 2)
     consumer.app._stopped.set()  # as after a SIGTERM: should_stop
@@ -108,21 +124,11 @@ class _InFlight:
 
 
 async def test_the_wait_for_records_in_flight_is_bounded(
-    consumer: Any, monkeypatch: pytest.MonkeyPatch
+    consumer: Any, committed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from streams import faust_patches
 
     monkeypatch.setattr(faust_patches, "WAIT_IN_FLIGHT_S", 0.3)
-    committed: list[str] = []
-
-    async def commit(*args: Any, **kwargs: Any) -> bool:
-        return False
-
-    async def commit_and_end_transactions() -> None:
-        committed.append("final")
-
-    monkeypatch.setattr(consumer, "commit", commit)
-    monkeypatch.setattr(consumer, "commit_and_end_transactions", commit_and_end_transactions)
     stuck = _InFlight()
     consumer._unacked_messages.add(stuck)
     loop = asyncio.get_running_loop()
@@ -133,18 +139,8 @@ async def test_the_wait_for_records_in_flight_is_bounded(
 
 
 async def test_records_acknowledged_in_time_end_the_wait_as_before(
-    consumer: Any, monkeypatch: pytest.MonkeyPatch
+    consumer: Any, committed: list[str]
 ) -> None:
-    committed: list[str] = []
-
-    async def commit(*args: Any, **kwargs: Any) -> bool:
-        return False
-
-    async def commit_and_end_transactions() -> None:
-        committed.append("final")
-
-    monkeypatch.setattr(consumer, "commit", commit)
-    monkeypatch.setattr(consumer, "commit_and_end_transactions", commit_and_end_transactions)
     record = _InFlight()
     consumer._unacked_messages.add(record)
     waiting = asyncio.ensure_future(consumer.wait_empty())
