@@ -25,6 +25,8 @@ TUNING: tuple[tuple[str, dict[str, object]], ...] = (
     ("linger 1 ms", {"producer_linger_ms": 1}),
     ("linger 20 ms", {"producer_linger_ms": 20}),
     ("8 partitions", {"partitions": 8}),
+    ("asyncio event loop", {"event_loop": "asyncio"}),
+    ("lz4 compression", {"producer_compression": "lz4"}),
 )
 
 
@@ -39,7 +41,14 @@ async def tuning(
     """Each lever once (the default guarantee), saturation and latency at half of it."""
     rows: Rows = []
     result["tuning"] = {}
+    chosen = {n.strip() for n in args.levers.split(",") if n.strip()}
+    unknown = chosen - {name for name, _ in TUNING}
+    if unknown:
+        known = [n for n, _ in TUNING]
+        raise SystemExit(f"unknown tuning levers: {sorted(unknown)}; known: {known}")
     for name, overrides in TUNING:
+        if chosen and name not in chosen:
+            continue
         print(f"tuning: {name} ...", flush=True)
         try:
             run = await run_pipeline(

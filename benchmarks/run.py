@@ -47,6 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "transactional producers when several workers share the partitions",
     )
     p.add_argument("--tuning", action="store_true", help="also try the tuning levers, once each")
+    p.add_argument(
+        "--levers",
+        default="",
+        help="with --tuning: only these levers (comma-separated names, e.g. 'linger 20 ms')",
+    )
     p.add_argument("--profile", action="store_true", help="profile one worker once")
     p.add_argument("--sustained", action="store_true", help="the 10-minute sustained profile")
     p.add_argument("--sustained-rate", type=float, default=1000.0)
@@ -145,11 +150,13 @@ async def baselines(
     result: dict[str, Any],
 ) -> list[tuple[str, dict[str, float]]]:
     payloads = [i.data for i in pool]
-    kafka, work = [], []
+    kafka, lz4, work = [], [], []
+    compression = settings.compression_type
     for i in range(args.repeats):
         print(f"baselines run {i + 1}/{args.repeats} ...", flush=True)
-        k = await run_kafka_baseline(settings, payloads)
-        kafka.append(k)
+        kafka.append(await run_kafka_baseline(settings, payloads, compression=compression))
+        if compression != "lz4":
+            lz4.append(await run_kafka_baseline(settings, payloads, compression="lz4"))
         work.append(run_work_baseline(settings, world, pool))
     mb = sum(len(p) for p in payloads) / 1e6
     produce = median_of({"msgs_per_s": k.produce_msgs_per_s, "mb_per_s": mb / k.produce_s}
@@ -163,16 +170,24 @@ async def baselines(
     )  # fmt: skip
     steps = median_of(w.step_us() for w in work)
     result["kafka_baseline"] = [dataclasses.asdict(k) for k in kafka]
+    result["kafka_baseline_compression"] = compression or "none"
+    result["kafka_baseline_lz4"] = [dataclasses.asdict(k) for k in lz4]
     result["work_baseline"] = {"figures": work_fig, "step_us": steps}
     print("\nwhere the time goes (work baseline, µs per input, median):")
     total = sum(steps.values())
     for name, us in sorted(steps.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<50} {us:8.0f} µs  {100 * us / total:5.1f} %")
-    return [
-        ("kafka baseline produce", produce),
-        ("kafka baseline consume", consume),
-        ("work baseline (1 process)", work_fig),
+    rows = [
+        (f"kafka baseline produce ({compression or 'none'})", produce),
+        (f"kafka baseline consume ({compression or 'none'})", consume),
     ]
+    if lz4:
+        rows.append(
+            ("kafka baseline produce (lz4, level 9)",
+             median_of({"msgs_per_s": k.produce_msgs_per_s, "mb_per_s": mb / k.produce_s}
+                       for k in lz4)),
+        )  # fmt: skip
+    return [*rows, ("work baseline (1 process)", work_fig)]
 
 
 def print_headroom(rows: list[tuple[str, dict[str, float]]], result: dict[str, Any]) -> None:

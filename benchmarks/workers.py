@@ -26,6 +26,8 @@ _ENV_FIELDS = (
     "producer_linger_ms",
     "producer_max_batch_bytes",
     "environment",
+    "event_loop",
+    "producer_compression",
 )
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -13,7 +13,7 @@ def create_app(
 ) -> faust.App:
     """A Faust app tuned for samflyt's traffic (PERFORMANCE.md traps 1-4).
 
-    Producer batches of up to a megabyte with a short linger, lz4 compression and idempotent
+    Producer batches of up to a megabyte with a short linger, zstd compression and idempotent
     sends; consumers capped per poll so tail latency stays low; the web server only when a
     port is configured (metrics and health live there).
     """
@@ -33,7 +33,7 @@ def create_app(
         broker_commit_interval=settings.commit_interval_seconds,
         producer_linger_ms=settings.producer_linger_ms,
         producer_max_batch_size=settings.producer_max_batch_bytes,
-        producer_compression_type="lz4",
+        producer_compression_type=settings.compression_type,
         producer_acks=-1,
         broker_max_poll_records=settings.max_poll_records,
         stream_buffer_maxsize=max(settings.max_poll_records * 2, 1000),

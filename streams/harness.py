@@ -53,7 +53,7 @@ def producer_for(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=settings.producer_linger_ms,
         max_batch_size=settings.producer_max_batch_bytes,
-        compression_type="lz4",
+        compression_type=settings.compression_type,
     )
 
 

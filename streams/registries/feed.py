@@ -49,7 +49,7 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
         acks="all",
         linger_ms=10,
         max_batch_size=1_048_576,
-        compression_type="lz4",
+        compression_type=settings.compression_type,
     )
     await producer.start()
     try:

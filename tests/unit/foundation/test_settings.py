@@ -52,3 +52,35 @@ def test_unknown_setting_in_file_is_refused(
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ConfigError, match="PATIENT_KEY_SECRET"):
         load_settings(environment="production", patient_key_secret=DEV_PATIENT_KEY_SECRET)
+
+
+def test_producers_compress_with_zstd_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.app import create_app
+
+    assert load_settings().compression_type == "zstd"
+    monkeypatch.setenv("SAMFLYT_PRODUCER_COMPRESSION", "none")
+    uncompressed = load_settings()
+    assert uncompressed.compression_type is None
+    assert create_app(uncompressed).conf.producer_compression_type is None
+    monkeypatch.setenv("SAMFLYT_PRODUCER_COMPRESSION", "brotli")
+    with pytest.raises(ConfigError, match="SAMFLYT_PRODUCER_COMPRESSION"):
+        load_settings()
+
+
+@pytest.mark.parametrize(("name", "loop_module"), [("uvloop", "uvloop"), ("asyncio", "asyncio")])
+def test_the_worker_runs_on_the_chosen_event_loop(name: str, loop_module: str) -> None:
+    import asyncio
+
+    from streams.worker import use_event_loop
+
+    try:
+        use_event_loop(name)
+        loop = asyncio.new_event_loop()
+        try:
+            assert type(loop).__module__.split(".")[0] == loop_module
+        finally:
+            loop.close()
+    finally:
+        asyncio.set_event_loop_policy(None)
