@@ -29,7 +29,7 @@ STEPS = (
     "decode canonical",
     "route (rules + fan-out records)",
     "wrap deliveries + encode decisions",
-    "receipts back to sender (decode, route, encode)",
+    "receipts back to sender (decode, route, wrap)",
 )
 
 
@@ -137,8 +137,9 @@ def run_work_baseline(
                 view=view,
                 now=datetime.now(UTC),
             )
-            if back is not None:
-                codec.encode("Delivery", back.record)
+            if back is not None:  # as the agent: the receipt bytes spliced into the Delivery
+                fields = {k: v for k, v in back.record.items() if k != "content"}
+                codec.wrap("Delivery", fields, raw_receipt)
         t7 = clock()
         parse = t1 - t0
         for name, dt in zip(

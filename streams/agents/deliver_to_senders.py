@@ -63,5 +63,8 @@ async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
             headers,
         )
         return
-    await p.send(delivery.topic, delivery.key, p.codec.encode("Delivery", delivery.record), headers)
+    # the consumed receipt or notice bytes are spliced into the Delivery, not re-encoded
+    fields = {k: v for k, v in delivery.record.items() if k != "content"}
+    value = p.codec.wrap("Delivery", fields, event.value)
+    await p.send(delivery.topic, delivery.key, value, headers)
     p.counts["senders.receipts" if is_receipt else "senders.overdue"] += 1

@@ -5,6 +5,7 @@ them). Held in a Faust table keyed by the pseudonymous patient key; pure transit
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -15,14 +16,72 @@ if TYPE_CHECKING:
     from streams.routing.facts import RoutingFacts
     from streams.routing.rules import RuleSet
 
-MAX_DOCUMENTS = 500  # remembered per patient; older documents fall back to normal routing
+# Documents remembered per patient, newest last; a change or cancel of an older one is routed as
+# a new message would be. The whole state is one table value, rewritten to the changelog on
+# every event of the patient, so the bound is also the bound on that write (~25 KB).
+MAX_DOCUMENTS = 100
+
+
+class DocumentRecipients(Mapping[str, "tuple[Grant, ...]"]):
+    """Who received each remembered document, kept in the table's JSON form and read one
+    document at a time: an event looks up at most one document, and reading every remembered
+    document into grants on every event of the patient cost more than routing it."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Mapping[str, list[list[Any]]] | None = None) -> None:
+        self.raw: dict[str, list[list[Any]]] = dict(raw or {})
+
+    def __getitem__(self, key: str) -> tuple[Grant, ...]:
+        return tuple(_grant_from_list(g) for g in self.raw[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocumentRecipients):
+            return self.raw == other.raw
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DocumentRecipients({len(self.raw)} documents)"
+
+    def updated(
+        self, action: str, document_key: str, grants: tuple[Grant, ...]
+    ) -> DocumentRecipients:
+        """After an event: a new document remembers its grants (the oldest is forgotten past
+        :data:`MAX_DOCUMENTS`), a cancel forgets its document; ``self`` when nothing changed."""
+        if action == "N" and grants:
+            entry = [_grant_to_list(g) for g in grants]
+            if self.raw.get(document_key) == entry:
+                return self
+            raw = dict(self.raw)
+            raw[document_key] = entry
+            while len(raw) > MAX_DOCUMENTS:
+                del raw[next(iter(raw))]
+        elif action == "C" and document_key in self.raw:
+            raw = dict(self.raw)
+            del raw[document_key]
+        else:
+            return self
+        changed = DocumentRecipients.__new__(DocumentRecipients)
+        changed.raw = raw
+        return changed
 
 
 @dataclass(frozen=True)
 class PatientState:
     started: dict[str, Relationship] = field(default_factory=dict)
     ended: frozenset[str] = frozenset()
-    document_recipients: dict[str, tuple[Grant, ...]] = field(default_factory=dict)
+    document_recipients: DocumentRecipients = field(default_factory=DocumentRecipients)
 
     def active_relationships(self, patient: PatientContext | None) -> tuple[Relationship, ...]:
         """The registry's relationships, minus those events ended, plus those events started."""
@@ -39,9 +98,7 @@ class PatientState:
         return {
             "started": {k: [v.kind, v.reason] for k, v in self.started.items()},
             "ended": sorted(self.ended),
-            "docs": {
-                k: [_grant_to_list(g) for g in v] for k, v in self.document_recipients.items()
-            },
+            "docs": self.document_recipients.raw,
         }
 
     @classmethod
@@ -51,9 +108,7 @@ class PatientState:
         return cls(
             started={k: Relationship(k, v[0], v[1]) for k, v in raw.get("started", {}).items()},
             ended=frozenset(raw.get("ended", ())),
-            document_recipients={
-                k: tuple(_grant_from_list(g) for g in v) for k, v in raw.get("docs", {}).items()
-            },
+            document_recipients=DocumentRecipients(raw.get("docs")),
         )
 
 
@@ -86,14 +141,8 @@ def next_state(
             if her:
                 started.pop(her, None)
                 ended.add(her)
-    docs = dict(state.document_recipients)
-    if facts.action == "N" and routing.grants:
-        docs[facts.document_key] = routing.grants
-        while len(docs) > MAX_DOCUMENTS:
-            docs.pop(next(iter(docs)))
-    elif facts.action == "C":
-        docs.pop(facts.document_key, None)
-    if started == state.started and ended == state.ended and docs == state.document_recipients:
+    docs = state.document_recipients.updated(facts.action, facts.document_key, routing.grants)
+    if started == state.started and ended == state.ended and docs is state.document_recipients:
         return state
     return replace(state, started=started, ended=frozenset(ended), document_recipients=docs)
 

@@ -13,7 +13,7 @@ from streams.registries.view import PatientContext, RegistryView, Relationship
 from streams.routing.evaluate import route
 from streams.routing.facts import RoutingFacts
 from streams.routing.rules import RuleSetSource, load_rule_set, parse_rule_set
-from streams.routing.state import PatientState, next_state
+from streams.routing.state import MAX_DOCUMENTS, PatientState, next_state
 from streams.settings import REPO_ROOT
 
 RULES = load_rule_set(REPO_ROOT / "streams" / "routing" / "rules.yaml")
@@ -205,6 +205,31 @@ def test_change_and_cancel_reach_exactly_the_original_recipients() -> None:
         again = route(change, view, RULES, state)
         assert again.recipients() == routed.recipients()
         assert {g.reason for g in again.grants} == {"ORIGINAL_RECIPIENT"}
+
+
+def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_ones() -> None:
+    view, state = world(), PatientState()
+    first = facts("SVAR_LAB", "400", "300", standard_version="1.4", document_id="doc-0")
+    for n in range(MAX_DOCUMENTS + 5):
+        event = replace(first, message_id=f"m{n}", document_id=f"doc-{n}")
+        state = next_state(state, event, RULES, route(event, view, RULES, state))
+    remembered = state.document_recipients
+    assert len(remembered) == MAX_DOCUMENTS
+    assert "doc-4" not in remembered and "doc-5" in remembered  # the oldest five forgotten
+    newest = f"doc-{MAX_DOCUMENTS + 4}"
+    assert {g.her_id for g in remembered[newest]} == route(first, view, RULES).recipients()
+    # an old document's change is routed as a new message; a cancel forgets its document
+    change = replace(first, message_id="m-old", action="M")
+    assert {g.reason for g in route(change, view, RULES, state).grants} != {"ORIGINAL_RECIPIENT"}
+    cancel = replace(first, message_id="m-cancel", document_id=newest, action="C")
+    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state))
+    assert newest not in after.document_recipients
+    assert len(after.document_recipients) == MAX_DOCUMENTS - 1
+    # the same document routed again to the same parties changes nothing
+    again = replace(first, message_id="m-again", document_id="doc-5")
+    assert next_state(state, again, RULES, route(again, view, RULES, state)) is state
+    restored = PatientState.from_data(json.loads(json.dumps(after.to_data())))
+    assert restored == after and restored.document_recipients["doc-5"] == remembered["doc-5"]
 
 
 def test_parties_that_cannot_take_the_type_or_are_unknown_are_refused() -> None:
