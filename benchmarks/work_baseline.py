@@ -26,7 +26,7 @@ STEPS = (
     "parse XML",
     "validate: checks + map + receipts",
     "encode canonical + receipts",
-    "decode canonical",
+    "decode canonical envelope",
     "route (rules + fan-out records)",
     "wrap deliveries + encode decisions",
     "receipts back to sender (decode, route, wrap)",
@@ -103,7 +103,7 @@ def run_work_baseline(
             continue
         canonical = codec.encode("CanonicalEvent", result.event)
         t3 = clock()
-        record = codec.decode_as("CanonicalEvent", canonical)
+        record = codec.decode_head("CanonicalEvent", canonical, "payload")  # as the route agent
         t4 = clock()
         key = record["patient"]["patient_key"] if record.get("patient") else None
         state = states.get(key, PatientState()) if key else PatientState()

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from schemas.catalogue import CANONICAL_EVENT
 from streams.db import create_pool
 from streams.journey.provenance import attempt_of
 from streams.journey.rows import JourneyRow, journey_id_of_dead_letter, rows_for
@@ -69,10 +70,11 @@ async def _pool(p: Pipeline) -> asyncpg.Pool:
 def collect(p: Pipeline, events: Any) -> tuple[list[JourneyRow], list[DeadLetterRow]]:
     rows: list[JourneyRow] = []
     dead: list[DeadLetterRow] = []
+    canonical = p.settings.topic("canonical.events")
     for event in events:
         message = event.message
         try:
-            name, record = p.codec.decode(event.value)
+            name, record = decode_record(p, event.value, message.topic == canonical)
         except Exception:  # an undecodable record is the producer's bug: log, don't stop
             JOURNEY_ROWS.labels("undecodable").inc()
             log.error("journey: undecodable record", extra={"topic": message.topic})
@@ -102,6 +104,16 @@ def collect(p: Pipeline, events: Any) -> tuple[list[JourneyRow], list[DeadLetter
         elif short == "Receipt":
             RECEIPTS.labels((record.get("info") or {}).get("status", "UNKNOWN")).inc()
     return rows, dead
+
+
+def decode_record(p: Pipeline, value: bytes, is_event: bool) -> tuple[str, dict[str, Any]]:
+    """A canonical event's envelope is enough for its rows, except for an AppRec's (the
+    receipt row reads the payload): the payload was most of the journey's decoding."""
+    if is_event:
+        head = p.codec.decode_head(CANONICAL_EVENT, value, "payload")
+        if head.get("msg_type") != "APPREC":
+            return CANONICAL_EVENT, head
+    return p.codec.decode(value)
 
 
 def _dead_letter_row(r: dict[str, Any], trace_id: str | None) -> DeadLetterRow:

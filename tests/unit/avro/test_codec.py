@@ -258,3 +258,38 @@ def test_wrap_of_an_older_content_version_re_encodes(event_v2: Catalogue) -> Non
         assert schema_id_of(wrapped) == 9102
         record = codec.decode(wrapped)[1]
         assert record["content"] == (CANONICAL_EVENT, {**event, "note": note})
+
+
+# --- reading only the envelope ------------------------------------------------------------------
+
+
+def _without_payload(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "payload"}
+
+
+@pytest.mark.parametrize(("label", "msg"), DOMAIN_MESSAGES, ids=[m[0] for m in DOMAIN_MESSAGES])
+def test_the_head_of_an_event_is_the_event_without_its_payload(label: str, msg: Any) -> None:
+    event = canonical_event(msg)
+    head = default_codec().decode_head(CANONICAL_EVENT, encode(CANONICAL_EVENT, event), "payload")
+    assert head == _without_payload(event)
+
+
+def test_the_head_is_not_read_from_another_schema_or_from_broken_bytes() -> None:
+    codec = default_codec()
+    with pytest.raises(UnexpectedSchemaError):
+        codec.decode_head("CanonicalEvent", encode(DECISION, RECORDS["Decision"]), "payload")
+    data = encode(CANONICAL_EVENT, RECORDS["CanonicalEvent"])
+    with pytest.raises(CorruptPayloadError):
+        codec.decode_head("CanonicalEvent", data[:40], "payload")
+
+
+def test_a_field_added_after_the_payload_still_reaches_the_head_reader(
+    event_v2: Catalogue,
+) -> None:
+    codec = Codec(event_v2)
+    event = RECORDS["CanonicalEvent"]
+    old = encode(CANONICAL_EVENT, event)  # v1: resolved into v2, then cut
+    new = codec.encode(CANONICAL_EVENT, {**event, "note": "n"})  # v2: payload is not last
+    head = _without_payload(event)
+    assert codec.decode_head(CANONICAL_EVENT, old, "payload") == {**head, "note": None}
+    assert codec.decode_head(CANONICAL_EVENT, new, "payload") == {**head, "note": "n"}
