@@ -4,6 +4,7 @@ more; Kafka spreads the partitions between them)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import faust
@@ -11,7 +12,7 @@ import faust
 from streams.admin import ensure_topics
 from streams.db import migrate_database
 from streams.logging import configure_logging
-from streams.pipeline import build_pipeline
+from streams.pipeline import Pipeline, build_pipeline
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,30 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> int:
     use_event_loop(settings.event_loop)
     asyncio.run(_prepare(settings))
     pipeline = build_pipeline(settings)
+    _freeze_when_loaded(pipeline)
     worker = faust.Worker(pipeline.app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
     return 0
+
+
+def _freeze_when_loaded(pipeline: Pipeline) -> None:
+    @pipeline.app.task  # type: ignore[untyped-decorator]
+    async def freeze_long_lived_objects() -> None:
+        await freeze_when_ready(pipeline.feed.ready)
+
+
+async def freeze_when_ready(ready: asyncio.Event) -> int:
+    """Once the registry is loaded, what is alive (code, schemas, the registry view) lives as
+    long as the worker: moved out of the cyclic collector's sight, full collections stop
+    re-scanning it (they were ~5 % of a busy worker's profile samples, ~0.2 % after). Worker
+    processes only: a test process builds many pipelines, and frozen objects are never
+    collected. Returns how many objects were frozen."""
+    await ready.wait()
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    log.info("long-lived objects frozen", extra={"frozen": frozen})
+    return frozen
 
 
 def use_event_loop(name: str) -> None:

@@ -84,3 +84,21 @@ def test_the_worker_runs_on_the_chosen_event_loop(name: str, loop_module: str) -
             loop.close()
     finally:
         asyncio.set_event_loop_policy(None)
+
+
+async def test_a_worker_freezes_its_long_lived_objects_once_the_registry_is_loaded() -> None:
+    import asyncio
+    import gc
+
+    from streams.worker import freeze_when_ready
+
+    ready = asyncio.Event()
+    waiting = asyncio.ensure_future(freeze_when_ready(ready))
+    try:
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # nothing is frozen before the registry is there
+        ready.set()
+        frozen = await asyncio.wait_for(waiting, 10)
+        assert frozen > 1000 and gc.get_freeze_count() > 1000  # modules alone are thousands
+    finally:
+        gc.unfreeze()
