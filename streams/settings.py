@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     xml_max_depth: int = Field(100, ge=8)
     reject_unknown_receiver: bool = True
     overdue_after: timedelta = timedelta(hours=96)
+    # how long a sender's message id is remembered for duplicate detection
+    dedup_window: timedelta = timedelta(days=7)
     clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
     # the worker's event loop: uvloop's C loop costs less per task switch and socket write than

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
+from streams.stages.dedup import DedupWindow
 from streams.stages.validate import Accepted, Origin, validate
 from streams.telemetry import trace_headers
 
@@ -17,18 +19,24 @@ log = logging.getLogger(__name__)
 
 
 def register(p: Pipeline) -> None:
-    seen = p.tables["seen"]
+    seen = DedupWindow(p.tables["seen"], p.settings.dedup_window.total_seconds())
 
     @p.app.agent(p.topic("raw"), name="validate_raw")
     async def validate_raw(stream: Any) -> None:
         async def handle(event: Any) -> None:
             with observe("validate", event.message.timestamp):
                 await _handle(p, seen, event)
+            forgotten = seen.forget_expired(event.message.partition, time.time())
+            p.counts["validate.dedup_expired"] += forgotten
 
         await guarded(p, stream, "VALIDATE", handle)
 
+    @p.app.on_partitions_assigned.connect
+    async def reindex_seen(*args: Any, **kwargs: Any) -> None:
+        seen.reset()
 
-async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
+
+async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
     message = event.message
     traceparent = traceparent_of(event)
     origin = Origin(
@@ -59,14 +67,14 @@ async def _handle(p: Pipeline, seen: Any, event: Any) -> None:
         # again — its outputs carry deterministic ids — while the same id in another record is
         # a duplicate from the sender
         this_record = f"{message.topic}:{message.partition}:{message.offset}"
-        first = seen.get(dedup_key)
+        first = seen.first_record(dedup_key)
         if first is not None and first != this_record:
             p.counts["validate.duplicate"] += 1
             return  # a duplicate gets neither a second delivery nor a second AppRec
         if isinstance(result, Accepted):
             # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
             # registered) and replayed from the dead letters, must be processed again
-            seen[dedup_key] = this_record
+            seen.remember(dedup_key, this_record, message.partition, time.time())
     for receipt in result.receipts:
         await p.send(
             "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers
