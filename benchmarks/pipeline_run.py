@@ -197,10 +197,14 @@ async def run_pipeline(
             half = max(10.0, sat.messages / sat.wall_s / 2)
             n = int(half * latency_s)
             phases.append(await driver.phase("latency@half", supply.take(n), half))
+            saturation = sat.messages / sat.wall_s
             for plan in extra_phases:
                 source = (pools or {}).get(plan.pool, supply)
                 # above saturation a phase only grows a queue: offer at most ~30 s of drain
-                count = min(plan.count, max(100, int(30 * sat.messages / sat.wall_s)))
+                # (a phase paced below saturation, e.g. a sustained minute, runs whole)
+                count = plan.count
+                if plan.rate is None or plan.rate > saturation:
+                    count = min(count, max(100, int(30 * saturation)))
                 phase = await driver.phase(plan.name, source.take(count), plan.rate)
                 phase.extra["truncated"] = float(count < plan.count)
                 phases.append(phase)
