@@ -28,11 +28,10 @@ def relabel(item: TrafficItem, cycle: int, pool_ids: frozenset[str] = frozenset(
     leaves its requests open and its answers waiting for a request (the route stage's open
     requests table then grows by the pass, which real traffic does not do)."""
     own = item.expected.msg_id
-    ids = pool_ids | {own}
     prefix = f"{cycle % 0xFFFFFFFF:08x}"
 
     def new(value: str) -> str:
-        return prefix + value[8:] if value in ids else value
+        return prefix + value[8:] if value == own or value in pool_ids else value
 
     def swap(match: re.Match[bytes]) -> bytes:
         return new(match.group().decode()).encode()
