@@ -72,9 +72,7 @@ class DocumentRecipients(Mapping[str, "tuple[Grant, ...]"]):
             del raw[document_key]
         else:
             return self
-        changed = DocumentRecipients.__new__(DocumentRecipients)
-        changed.raw = raw
-        return changed
+        return DocumentRecipients(raw)
 
 
 @dataclass(frozen=True)

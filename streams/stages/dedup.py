@@ -46,8 +46,9 @@ class DedupWindow:
         return None if value is None else _split(value)[0]
 
     def remember(self, key: str, record: str, partition: int, now: float) -> None:
-        self._index(partition, now).append((now, key))
-        self.table[key] = f"{record}@{now:.0f}"
+        stamp = float(round(now))  # whole seconds: the value's stamp and the index's are equal
+        self._index(partition, now).append((stamp, key))
+        self.table[key] = f"{record}@{stamp:.0f}"
 
     def forget_expired(self, partition: int, now: float) -> int:
         """Forget the entries of ``partition`` older than the window; how many were forgotten.
@@ -64,7 +65,7 @@ class DedupWindow:
                 continue
             written = _split(value)[1]
             # skipped when remembered again since (its newer index entry forgets it later)
-            if written is None or written == float(f"{stamp:.0f}"):
+            if written is None or written == stamp:
                 del self.table[key]
                 forgotten += 1
         return forgotten
