@@ -51,7 +51,10 @@ class Party:
     """A communication party: organisation, optional sub-unit (department/service), person.
 
     ``her_id`` is the most specific HER-id known (the sub-unit's when it has one) — the address
-    the message is delivered to; ``org_her_id`` is the top organisation's.
+    the message is delivered to; ``org_her_id`` is the top organisation's. When neither the
+    organisation nor a sub-unit has a HER-id, the person's is the address: a message to or from
+    a GP is often written as an organisation known only by its organisation number with the
+    doctor's person-in-role HER-id (MsgHead ``HealthcareProfessional``, ``HCPerson``).
     """
 
     name: str | None = None
@@ -65,7 +68,10 @@ class Party:
 
     @property
     def her_id(self) -> str | None:
-        return self.unit_her_id or self.org_her_id
+        own = self.unit_her_id or self.org_her_id
+        if own is None and self.person is not None:
+            return self.person.her_id
+        return own
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,15 @@
 
 SKAL reject: MsgId not a UUID (E10); patient not identified by one of {name + fødselsnummer,
 name + D-nummer, name + FH-nummer, name + birth date + sex} (E36) — except an emergency referral
-(hastegrad 0), which is always accepted, and a communication test (a dialogue message whose
-question is "KT" Kommunikasjonstest, or type ``DIALOG_INNBYGGER_TEST``), which concerns no
-patient by design. A national id that is present but malformed is E31, one announced but empty
-is E30. KAN reject: unknown receiver (E21, configurable). Semantic and code-value errors never
-reject. AppRecs themselves are never answered, so they are not checked.
+(hastegrad 0), which is always accepted, and the messages that name no patient by design (see
+:func:`concerns_no_single_patient`): a communication test (a dialogue message whose question is
+"KT" Kommunikasjonstest, or type ``DIALOG_INNBYGGER_TEST``), helsenorge's check of which
+citizens are digitally active (``DIALOG_INNBYGGER_DIGITALBRUKER``: the question lists many
+persons in a separate ``Personer`` document, the answer names none) and a notice of an error in
+a received message (``DIALOG_AVVIK``, which is about that message). A national id that is present
+but malformed is E31, one announced but empty is E30. KAN reject: unknown receiver (E21,
+configurable). Semantic and code-value errors never reject. AppRecs themselves are never
+answered, so they are not checked.
 
 Synthetic test persons come in schemes whose date rule is not published (STANDARDS §6: the KS
 fixtures' month 72), so a person number with valid check digits but no valid date is accepted in
@@ -23,7 +27,13 @@ from schemas.model import HeaderFamily, ParsedMessage, Patient
 from schemas.xml.errors import BusinessRuleError, InvalidIdentifierError
 from schemas.xml.identifiers import IdKind, has_valid_check_digits, validate_national_id
 
-__all__ = ["check_business_rules", "is_communication_test", "is_emergency_referral", "is_uuid"]
+__all__ = [
+    "check_business_rules",
+    "concerns_no_single_patient",
+    "is_communication_test",
+    "is_emergency_referral",
+    "is_uuid",
+]
 
 _PERSON_NUMBER_TYPES = frozenset({"FNR", "DNR"})
 _CHECKED_TYPES = frozenset({"FNR", "DNR", "FHN", "HNR"})
@@ -32,6 +42,10 @@ _PATIENT_IN_DOCUMENT = frozenset({"eresept", "opaque"})
 _EMERGENCY = "0"  # kodeverk 8306 Hastegrad henvisning: 0 Øyeblikkelig hjelp
 _COMMUNICATION_TEST_TYPES = frozenset({"DIALOG_INNBYGGER_TEST"})
 _COMMUNICATION_TEST_QUESTION = "KT"  # kodeverk 7603 Type forespørsel: Kommunikasjonstest
+# kodeverk 8279 types whose header may name no patient: the helsenorge check of which citizens
+# are digitally active (a list of persons, or none, in its own document) and the notice of an
+# error in a received message (it is about that message, e.g. a wrong addressee)
+_NO_SINGLE_PATIENT_TYPES = frozenset({"DIALOG_INNBYGGER_DIGITALBRUKER", "DIALOG_AVVIK"})
 
 
 def is_uuid(value: str) -> bool:
@@ -53,6 +67,11 @@ def is_communication_test(msg: ParsedMessage) -> bool:
         msg.standard == "dialogmelding"
         and msg.body.get("question_type", "").upper() == _COMMUNICATION_TEST_QUESTION
     )
+
+
+def concerns_no_single_patient(msg: ParsedMessage) -> bool:
+    """True for a message that by design need not identify one patient in its header."""
+    return msg.msg_type in _NO_SINGLE_PATIENT_TYPES or is_communication_test(msg)
 
 
 def check_business_rules(
@@ -77,8 +96,12 @@ def check_business_rules(
         _check_receiver(msg, receiver_known)
     if is_emergency_referral(msg):
         return
-    if msg.patient is None and (msg.standard in _PATIENT_IN_DOCUMENT or is_communication_test(msg)):
-        return  # e-resept and unknown documents carry their patient inside the document
+    if msg.patient is None and (
+        msg.standard in _PATIENT_IN_DOCUMENT or concerns_no_single_patient(msg)
+    ):
+        # e-resept and unknown documents carry their patient inside the document; the others
+        # concern no single patient
+        return
     _check_patient(msg.patient, lenient_dates=msg.is_test or test_environment)
 
 
