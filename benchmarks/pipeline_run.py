@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from benchmarks.env import (
     drop_topics,
     new_scope,
@@ -26,9 +28,11 @@ from benchmarks.report import median_of
 from benchmarks.traffic import WATCHED, Sent, Watcher, send_paced
 from benchmarks.verify import Accounting, must_reach_someone, verify
 from benchmarks.workers import WorkerGroup, machine_cpu_s
+from streams.admin import partitions_of
 from streams.harness import OUTPUT_TOPICS, producer_for, snapshot
 from streams.settings import Settings
 from streams.synthetic import TrafficItem
+from streams.topics import CATALOGUE, changelog_specs
 
 
 @dataclass
@@ -82,6 +86,8 @@ class PipelineRun:
     phases: list[Phase]
     accounting: Accounting
     pipeline_metrics: dict[str, float] | None = None
+    # records the workers wrote per input, by topic (catalogue topics by their catalogue name)
+    written_per_input: dict[str, float] = field(default_factory=dict)
 
 
 class Driver:
@@ -186,6 +192,7 @@ async def run_pipeline(
     settings = scope.settings
     await prepare_topics(settings)
     start = await snapshot(settings, OUTPUT_TOPICS)
+    written_before = await records_written(settings)
     group = WorkerGroup(settings, workers, log_dir / scope.run_id, profile_to)
     driver = Driver(settings, group)
     phases: list[Phase] = []
@@ -209,9 +216,16 @@ async def run_pipeline(
                 phase.extra["truncated"] = float(count < plan.count)
                 phases.append(phase)
             await wait_drained(settings)
+            written_after = await records_written(settings)
         finally:
             await driver.stop()
         accounting = await verify(settings, start, driver.items)
+        inputs = len(driver.items)
+        written = {
+            name: (written_after[name] - written_before.get(name, 0)) / inputs
+            for name in written_after
+            if written_after[name] > written_before.get(name, 0)
+        }
     finally:
         await drop_topics(settings)
     shown = {
@@ -224,7 +238,36 @@ async def run_pipeline(
             "producer_linger_ms",
         )
     }
-    return PipelineRun(label, shown | {"workers": workers}, phases, accounting, driver.metrics)
+    return PipelineRun(
+        label, shown | {"workers": workers}, phases, accounting, driver.metrics, written
+    )
+
+
+async def records_written(settings: Settings) -> dict[str, int]:
+    """Records in each topic the workers write: every catalogue topic but the ingest (raw) and
+    registry topics, which the bench and the registry feed fill, plus the table changelogs.
+    Summed end offsets (at-least-once writes no transaction markers, so offsets are records)."""
+    names = {
+        settings.topic(t.name): t.name
+        for t in CATALOGUE
+        if not t.name.startswith(("raw.", "registry."))
+    }
+    partitions = partitions_of(settings, names.values()) + [
+        TopicPartition(spec.name, p)
+        for spec in changelog_specs(settings.app_id)
+        for p in range(spec.partitions or settings.partitions)
+    ]
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    out: dict[str, int] = {}
+    for tp, end in ends.items():
+        name = names.get(tp.topic, tp.topic.removeprefix(f"{settings.app_id}-"))
+        out[name] = out.get(name, 0) + end
+    return out
 
 
 def phase_rows(runs: Sequence[PipelineRun], prefix: str) -> list[tuple[str, dict[str, float]]]:
@@ -239,6 +282,14 @@ def phase_rows(runs: Sequence[PipelineRun], prefix: str) -> list[tuple[str, dict
 def check(run: PipelineRun, failures: list[str]) -> None:
     """Print the run's accounting; remember it as a failure if anything was lost or doubled."""
     print(f"  {run.accounting.summary()}", flush=True)
+    if run.written_per_input:
+        parts = sorted(run.written_per_input.items(), key=lambda kv: -kv[1])
+        print(
+            f"  records written per input: {sum(run.written_per_input.values()):.2f} ("
+            + ", ".join(f"{name} {n:.2f}" for name, n in parts)
+            + ")",
+            flush=True,
+        )
     if not run.accounting.ok:
         failures.append(
             f"{run.label}: {run.accounting.summary()}; lost e.g. {run.accounting.lost[:3]}, "

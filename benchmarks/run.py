@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from benchmarks.env import bench_database
+from benchmarks.hop_baseline import HopResult, run_hop_baseline
 from benchmarks.inputs import Supply, generate
 from benchmarks.kafka_baseline import run_kafka_baseline
 from benchmarks.pipeline_run import PhasePlan, check, phase_rows, run_pipeline
@@ -151,12 +152,17 @@ async def baselines(
 ) -> list[tuple[str, dict[str, float]]]:
     payloads = [i.data for i in pool]
     kafka, lz4, work = [], [], []
+    hops: dict[str, list[HopResult]] = {"raw": [], "faust": []}
     compression = settings.compression_type
     for i in range(args.repeats):
         print(f"baselines run {i + 1}/{args.repeats} ...", flush=True)
         kafka.append(await run_kafka_baseline(settings, payloads, compression=compression))
         if compression != "lz4":
             lz4.append(await run_kafka_baseline(settings, payloads, compression="lz4"))
+        for mode, results in hops.items():
+            results.append(
+                await run_hop_baseline(settings, payloads * 2, mode, RESULTS_DIR / "logs" / "hop")
+            )
         work.append(run_work_baseline(settings, world, pool))
     mb = sum(len(p) for p in payloads) / 1e6
     produce = median_of({"msgs_per_s": k.produce_msgs_per_s, "mb_per_s": mb / k.produce_s}
@@ -173,6 +179,18 @@ async def baselines(
     result["kafka_baseline_compression"] = compression or "none"
     result["kafka_baseline_lz4"] = [dataclasses.asdict(k) for k in lz4]
     result["work_baseline"] = {"figures": work_fig, "step_us": steps}
+    result["hop_baseline"] = {m: [dataclasses.asdict(h) for h in r] for m, r in hops.items()}
+    hop_rows = [
+        (f"hop baseline {label} (consume -> produce, 1 process)",
+         median_of({"msgs_per_s": h.msgs_per_s, "mb_per_s": h.msgs_per_s * mb / len(payloads),
+                    "cpu_s_per_1000": h.cpu_s / h.messages * 1000} for h in hops[mode]))
+        for mode, label in (("raw", "raw aiokafka"), ("faust", "Faust agent"))
+    ]  # fmt: skip
+    print(
+        "\none hop, no work (CPU per record forwarded): "
+        + ", ".join(f"{label.split(' (')[0]} {f['cpu_s_per_1000'] * 1000:.0f} µs"
+                    for label, f in hop_rows)
+    )  # fmt: skip
     print("\nwhere the time goes (work baseline, µs per input, median):")
     total = sum(steps.values())
     for name, us in sorted(steps.items(), key=lambda kv: -kv[1]):
@@ -187,7 +205,7 @@ async def baselines(
              median_of({"msgs_per_s": k.produce_msgs_per_s, "mb_per_s": mb / k.produce_s}
                        for k in lz4)),
         )  # fmt: skip
-    return [*rows, ("work baseline (1 process)", work_fig)]
+    return [*rows, *hop_rows, ("work baseline (1 process)", work_fig)]
 
 
 def print_headroom(rows: list[tuple[str, dict[str, float]]], result: dict[str, Any]) -> None:
