@@ -109,6 +109,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         ("samflyt-store", "sre"),
     ),
     TopicSpec(
+        "receipts.undelivered",
+        "original sender HER-id",
+        "Receipt",
+        "AppRecs whose sender was not in the address register when the AppRec was made: tried "
+        "again, then dead-lettered (a replay after the sender is registered lands here).",
+        ("samflyt-pipeline", "sre"),
+    ),
+    TopicSpec(
         "decisions",
         "pseudonymous patient key",
         "Decision",

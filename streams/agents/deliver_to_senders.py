@@ -1,4 +1,10 @@
-"""Agent: deliver AppRecs and overdue notices back to the sender of the original message."""
+"""Agent: deliver overdue notices back to the sender of the original request, and the AppRecs
+that could not be delivered when they were made (their sender was not in the address register).
+
+An AppRec is delivered by the validate stage that makes it (:func:`send_back`), which spares
+every message a hop; the ones it could not deliver come here through ``receipts.undelivered``,
+are tried once more and otherwise dead-lettered from this topic, so a replay once the sender is
+registered comes back to this agent."""
 
 from __future__ import annotations
 
@@ -18,8 +24,8 @@ log = logging.getLogger(__name__)
 
 def register(p: Pipeline) -> None:
     settings = p.settings
-    source = p.app.topic(settings.topic("receipts"), settings.topic("overdue"))
-    receipts_topic = settings.topic("receipts")
+    source = p.app.topic(settings.topic("receipts.undelivered"), settings.topic("overdue"))
+    receipts_topic = settings.topic("receipts.undelivered")
 
     @p.app.agent(source, name="deliver_to_senders")
     async def deliver_to_senders(stream: Any) -> None:
@@ -39,11 +45,9 @@ async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
         content = p.codec.decode_as("Overdue", event.value)
         name, content_id, sender = OVERDUE, content["overdue_id"], content["sender"]["her_id"]
     mark("APPREC" if is_receipt else "OVERDUE", None, sender)
-    delivery = back_to_sender(
-        name, content, content_id, sender, is_test=content["is_test"], view=p.feed.view, now=now
-    )
     headers = forward_headers(event.message.headers or ())
-    if delivery is None:
+    # the consumed receipt or notice bytes are spliced into the Delivery, not re-encoded
+    if not await send_back(p, name, content, content_id, sender, event.value, headers, now):
         p.counts["senders.unknown"] += 1
         await p.send(
             "deadletter",
@@ -63,8 +67,26 @@ async def _deliver(p: Pipeline, event: Any, is_receipt: bool) -> None:
             headers,
         )
         return
-    # the consumed receipt or notice bytes are spliced into the Delivery, not re-encoded
-    fields = {k: v for k, v in delivery.record.items() if k != "content"}
-    value = p.codec.wrap("Delivery", fields, event.value)
-    await p.send(delivery.topic, delivery.key, value, headers)
     p.counts["senders.receipts" if is_receipt else "senders.overdue"] += 1
+
+
+async def send_back(
+    p: Pipeline,
+    name: str,
+    content: dict[str, Any],
+    content_id: Any,
+    sender: str | None,
+    encoded: bytes,
+    headers: list[tuple[str, bytes]],
+    now: datetime,
+) -> bool:
+    """Deliver a Receipt or Overdue record (``encoded``: its framed bytes, spliced into the
+    Delivery) to the original sender; False when the sender is not in the address register."""
+    delivery = back_to_sender(
+        name, content, content_id, sender, is_test=content["is_test"], view=p.feed.view, now=now
+    )
+    if delivery is None:
+        return False
+    fields = {k: v for k, v in delivery.record.items() if k != "content"}
+    await p.send(delivery.topic, delivery.key, p.codec.wrap("Delivery", fields, encoded), headers)
+    return True

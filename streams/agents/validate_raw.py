@@ -7,11 +7,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.agents.deliver_to_senders import send_back
 from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.stages.dedup import DedupWindow
+from streams.stages.route import RECEIPT
 from streams.stages.validate import Accepted, Origin, validate
 from streams.telemetry import trace_headers
 
@@ -75,10 +77,15 @@ async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
             # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
             # registered) and replayed from the dead letters, must be processed again
             seen.remember(dedup_key, this_record, message.partition, time.time())
+    now = datetime.now(UTC)
     for receipt in result.receipts:
-        await p.send(
-            "receipts", receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt), headers
-        )
+        sender, encoded = receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt)
+        await p.send("receipts", sender, encoded, headers)
+        receipt_id = receipt["receipt_id"]
+        if await send_back(p, RECEIPT, receipt, receipt_id, sender, encoded, headers, now):
+            p.counts["senders.receipts"] += 1
+        else:  # tried again, and dead-lettered when still unknown, by deliver_to_senders
+            await p.send("receipts.undelivered", sender, encoded, headers)
     if isinstance(result, Accepted):
         p.counts["validate.accepted"] += 1
         key = result.patient_key or result.parsed.message_id
