@@ -11,11 +11,12 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.codec import has_lz4, has_zstd
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from .positions import Pending, Published
 from .sdk.headers import MESSAGE_ID, Headers
@@ -28,7 +29,9 @@ __all__ = [
     "Outgoing",
     "Publisher",
     "find_published",
+    "offsets_after",
     "producer_settings",
+    "read_from",
 ]
 
 log = logging.getLogger(__name__)
@@ -173,8 +176,34 @@ def _message_id(headers: Iterable[tuple[str, bytes]]) -> str | None:
     return None
 
 
+def read_from(record: Record) -> TopicPartition:
+    """The partition a :class:`KafkaBatchReader` read ``record`` from (its ``position``)."""
+    if record.position is None:
+        raise ValueError("the record was not read from Kafka: it has no position")
+    topic, _, partition = record.position.stream.rpartition(":")
+    return TopicPartition(topic, int(partition))
+
+
+def offsets_after(records: Iterable[Record]) -> dict[TopicPartition, int]:
+    """What to commit once ``records`` are done: per partition, one past the highest offset
+    (records without a position are not Kafka's and are passed over)."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        if record.position is None:
+            continue
+        tp = read_from(record)
+        offsets[tp] = max(offsets.get(tp, 0), int(record.position.offset) + 1)
+    return offsets
+
+
+def _timestamp(ms: int | None) -> datetime | None:
+    """Kafka's record time (milliseconds since the epoch; -1 or None when there is none)."""
+    return datetime.fromtimestamp(ms / 1000, UTC) if ms is not None and ms > 0 else None
+
+
 class KafkaBatchReader:
-    """A sink lane's consumer: manual commits, read_committed, offsets past each batch."""
+    """A consumer for writers that commit after each batch: manual commits, read_committed,
+    offsets past each batch. Used by the sink lanes and by the journey recorder."""
 
     def __init__(self, bootstrap_servers: str, topics: Sequence[str], group_id: str) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -204,17 +233,34 @@ class KafkaBatchReader:
                         headers=tuple((k, bytes(v)) for k, v in msg.headers),
                         position=Position(f"{tp.topic}:{tp.partition}", str(msg.offset)),
                         message_id=_message_id(msg.headers),
+                        timestamp=_timestamp(msg.timestamp),
                     )
                 )
         return records
 
     async def commit(self, records: Sequence[Record]) -> None:
-        offsets: dict[TopicPartition, int] = {}
-        for record in records:
-            if record.position is None:
-                continue
-            topic, _, partition = record.position.stream.rpartition(":")
-            tp = TopicPartition(topic, int(partition))
-            offsets[tp] = max(offsets.get(tp, 0), int(record.position.offset) + 1)
-        if offsets:
-            await self._consumer.commit(offsets)
+        """Commit the offsets past ``records``.
+
+        A rebalance between the read and the commit is routine: the partitions this consumer
+        lost are left out, and a commit the group refuses because its membership changed is
+        given up. Either way the new owner reads those records again from the last commit,
+        which every writer behind this reader tolerates (a batch may come twice); raising
+        would stop the consumer on an ordinary scale-out.
+        """
+        offsets = offsets_after(records)
+        owned = self._consumer.assignment()
+        kept = {tp: offset for tp, offset in offsets.items() if tp in owned}
+        if len(kept) < len(offsets):
+            log.info(
+                "partitions moved during a batch; their new owner reads it again",
+                extra={"moved": len(offsets) - len(kept)},
+            )
+        if not kept:
+            return
+        try:
+            await self._consumer.commit(kept)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning(
+                "commit refused after a rebalance; the batch is read again",
+                extra={"error": type(exc).__name__},
+            )

@@ -1,5 +1,5 @@
 """The running pipeline: one Faust app, its topics and tables, the registry feed, the rules,
-and the agents of :mod:`streams.agents` wired onto them.
+the agents of :mod:`streams.agents` wired onto them, and the journey recorder started with it.
 
 ``build_pipeline(settings)`` returns a :class:`Pipeline` whose ``app`` is started by a worker
 (``samflyt worker``), by the demo, or in-process by the integration tests.
@@ -106,12 +106,13 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
     async def stop_registry_feed(app: faust.App, **kwargs: Any) -> None:
         await feed.stop()
 
-    from streams.agents import deliver_to_senders, record_journey, route_events, validate_raw
+    from streams.agents import deliver_to_senders, route_events, validate_raw
+    from streams.journey.recorder import JourneyRecorder
 
     validate_raw.register(pipeline)
     route_events.register(pipeline)
     deliver_to_senders.register(pipeline)
-    record_journey.register(pipeline)
+    app.add_dependency(JourneyRecorder(pipeline))  # not an agent: see its module
     if settings.metrics_port:
         from streams.metrics_server import MetricsServer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from .exceptions import ConnectorError
 from .headers import Headers, get_header, with_header
@@ -32,7 +33,9 @@ class Record:
     id); ``headers`` Kafka headers (``samflyt.*`` names, plus ``traceparent``); ``position`` where
     a source read it; ``message_id`` the id the runner deduplicates on (``None``: no dedup);
     ``topic`` overrides the connector's configured topic; ``error`` marks a record the source
-    already knows is bad: the runner dead-letters it instead of publishing it.
+    already knows is bad: the runner dead-letters it instead of publishing it; ``timestamp``
+    (UTC) is when a record a sink reads was written to Kafka (a source leaves it ``None``: the
+    broker stamps what is published).
     """
 
     value: bytes
@@ -42,6 +45,7 @@ class Record:
     message_id: str | None = None
     topic: str | None = None
     error: ConnectorError | None = None
+    timestamp: datetime | None = None
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (UTF-8), or ``None``."""

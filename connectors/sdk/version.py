@@ -11,7 +11,7 @@ from .exceptions import IncompatiblePluginError
 
 __all__ = ["SDK_VERSION", "check_compatible"]
 
-SDK_VERSION = "1.0.0"
+SDK_VERSION = "1.1.0"  # 1.1: Record.timestamp on what sinks read
 
 
 def _major_minor(version: str, what: str) -> tuple[int, int]:

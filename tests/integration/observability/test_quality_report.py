@@ -1,5 +1,5 @@
 """The quality report over a traffic mix with known answers, written through the same journey
-mapping and store the record_journey agent uses."""
+mapping and store the journey recorder uses."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from connectors.sdk.headers import MESSAGE_ID
 from schemas.catalogue import CANONICAL_EVENT
 from schemas.codec import default_codec
-from streams.agents.record_journey import decode_record
+from streams.journey.collect import decode_record
 from streams.journey.provenance import ATTEMPT, REPLAY_OF, attempt_of, provenance
 from streams.journey.rows import journey_id_of_dead_letter, rows_for
 from tests.unit.avro.samples import DOMAIN_MESSAGES, canonical_event
@@ -148,8 +147,7 @@ def test_provenance_headers_carry_the_attempt() -> None:
 def test_the_journey_reads_the_same_rows_from_an_events_envelope(label: str, msg: Any) -> None:
     codec = default_codec()
     data = codec.encode(CANONICAL_EVENT, canonical_event(msg))
-    reader = SimpleNamespace(codec=codec)
-    name, record = decode_record(reader, data, True)  # type: ignore[arg-type]
+    name, record = decode_record(codec, data, True)
     assert ("payload" in record) == (msg.msg_type == "APPREC")  # an AppRec's receipt row reads it
     expected = rows_for(*codec.decode(data), trace_id=None, written_at=T0)
     assert rows_for(name, record, trace_id=None, written_at=T0) == expected

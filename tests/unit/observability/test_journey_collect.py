@@ -1,0 +1,91 @@
+"""What the journey recorder makes of a batch read from the pipeline's topics: rows from each
+topic, the dead-letter rows, trace and attempt from the headers, undecodable records skipped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import REGISTRY
+
+from connectors.sdk.records import Position, Record
+from schemas.catalogue import CANONICAL_EVENT
+from schemas.codec import default_codec
+from streams.journey.collect import collect
+from streams.journey.provenance import ATTEMPT
+from streams.journey.rows import rows_for
+from tests.unit.avro.samples import DOMAIN_MESSAGES, canonical_event, records
+
+CODEC = default_codec()
+CANONICAL = "test.x.canonical.events"
+WRITTEN = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+OTHER_TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def _read(
+    topic: str, name: str, value: dict[str, Any] | bytes, offset: int = 0, **kw: Any
+) -> Record:
+    data = value if isinstance(value, bytes) else CODEC.encode(name, value)
+    return Record(data, position=Position(f"{topic}:0", str(offset)), timestamp=WRITTEN, **kw)
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_a_batch_from_every_topic_gives_the_rows_of_each_record_and_the_dead_letters() -> None:
+    samples = records()
+    event = canonical_event(DOMAIN_MESSAGES[0][1])
+    batch = [
+        _read(CANONICAL, CANONICAL_EVENT, event),
+        _read("test.x.decisions", "Decision", samples["Decision"]),
+        _read("test.x.deadletter", "DeadLetter", samples["DeadLetter"]),
+        _read("test.x.receipts", "Receipt", samples["Receipt"]),
+        _read("test.x.overdue", "Overdue", samples["Overdue"]),
+    ]
+    dead_before = _metric("samflyt_dead_letters_total", stage="VALIDATE", reason="MALFORMED")
+    rows, dead = collect(CODEC, CANONICAL, batch)
+    expected = [
+        row
+        for name, value in [
+            (CANONICAL_EVENT, event),
+            *((n, samples[n]) for n in ("Decision", "DeadLetter", "Receipt", "Overdue")),
+        ]
+        for row in rows_for(
+            name,
+            CODEC.decode_as(name, CODEC.encode(name, value)),
+            trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
+            written_at=WRITTEN,
+        )
+    ]
+    assert rows == expected
+    assert {r.step for r in rows} >= {"received", "validated", "refused", "deadlettered", "overdue"}
+    (letter,) = dead
+    assert letter[0] == samples["DeadLetter"]["dead_letter_id"]
+    assert letter[10:13] == ("raw.epj", 3, 1234567)  # origin topic, partition, offset
+    assert letter[15] == b"<MsgHead><MsgInfo>"
+    after = _metric("samflyt_dead_letters_total", stage="VALIDATE", reason="MALFORMED")
+    assert after == dead_before + 1
+
+
+def test_the_trace_and_attempt_headers_win_over_the_record() -> None:
+    event = canonical_event(DOMAIN_MESSAGES[0][1])
+    headers = (("traceparent", OTHER_TRACE.encode()), (ATTEMPT, b"2"))
+    rows, dead = collect(
+        CODEC, CANONICAL, [_read(CANONICAL, CANONICAL_EVENT, event, headers=headers)]
+    )
+    assert not dead and rows
+    assert {r.trace_id for r in rows} == {"0af7651916cd43dd8448eb211c80319c"}
+    assert {r.attempt for r in rows if r.message_id == event["message_id"]} == {2}
+
+
+def test_an_undecodable_record_is_counted_and_skipped() -> None:
+    before = _metric("samflyt_journey_rows_total", outcome="undecodable")
+    good = canonical_event(DOMAIN_MESSAGES[0][1])
+    batch = [
+        _read("test.x.decisions", "", b"\x00not avro", offset=1),
+        _read(CANONICAL, CANONICAL_EVENT, good, offset=2),
+    ]
+    rows, dead = collect(CODEC, CANONICAL, batch)
+    assert {r.message_id for r in rows} == {good["message_id"]} and not dead
+    assert _metric("samflyt_journey_rows_total", outcome="undecodable") == before + 1
