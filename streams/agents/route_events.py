@@ -17,7 +17,8 @@ from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.routing.state import PatientState
-from streams.stages.route import OVERDUE, OpenRequest, due, overdue_record, route_event
+from streams.stages.overdue_watch import OverdueWatch, is_early_answer
+from streams.stages.route import OVERDUE, OpenRequest, overdue_record, route_event
 from streams.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
@@ -28,17 +29,22 @@ def register(p: Pipeline) -> None:
     settings = p.settings
     source = p.app.topic(settings.topic("canonical.events"), settings.topic("internal.clock"))
     clock_name = settings.topic("internal.clock")
+    watch = OverdueWatch(p.tables["open"], settings.overdue_after)
 
     @p.app.agent(source, name="route_events")
     async def route_events(stream: Any) -> None:
         async def handle(event: Any) -> None:
             if event.message.topic == clock_name:
-                await _tick(p, event.message.partition)
+                await _tick(p, watch, event.message.partition)
             else:
                 with observe("route", event.message.timestamp):
-                    await _route(p, event)
+                    await _route(p, watch, event)
 
         await guarded(p, stream, "ROUTE", handle)
+
+    @p.app.on_partitions_assigned.connect
+    async def reindex_open_requests(*args: Any, **kwargs: Any) -> None:
+        watch.reset()
 
     @p.app.timer(interval=settings.clock_interval_seconds)  # type: ignore[untyped-decorator]
     async def tick_partitions() -> None:
@@ -47,7 +53,7 @@ def register(p: Pipeline) -> None:
                 await p.topic("internal.clock").send(value=TICK, partition=tp.partition)
 
 
-async def _route(p: Pipeline, event: Any) -> None:
+async def _route(p: Pipeline, watch: OverdueWatch, event: Any) -> None:
     # the envelope only: routing never reads the payload, and the Deliveries splice the bytes
     record = p.codec.decode_head("CanonicalEvent", event.value, "payload")
     traceparent = traceparent_of(event)
@@ -80,43 +86,33 @@ async def _route(p: Pipeline, event: Any) -> None:
         patients[key] = outcome.state.to_data()
     partition = event.message.partition
     if outcome.opened is not None:
-        if _is_answered_marker(open_requests.get(outcome.opened.message_id)):
+        if is_early_answer(open_requests.get(outcome.opened.message_id)):
             del open_requests[outcome.opened.message_id]  # its answer came first
         else:
-            open_requests[outcome.opened.message_id] = _open_to_data(outcome.opened, partition)
+            watch.watch(outcome.opened.message_id, _open_to_data(outcome.opened, partition))
     for request_id in outcome.answers:
         current = open_requests.get(request_id)
-        if current is not None and not _is_answered_marker(current):
+        if current is not None and not is_early_answer(current):
             del open_requests[request_id]
             p.counts["route.answered"] += 1
         elif current is None:
             # the answer overtook its request (they may travel different raw partitions)
-            open_requests[request_id] = {"partition": partition, "answered_at": now.isoformat()}
+            watch.answered_early(request_id, partition, now)
     p.counts["route.events"] += 1
     p.counts["route.deliveries"] += len(outcome.deliveries)
 
 
-async def _tick(p: Pipeline, partition: int) -> None:
-    open_requests = p.tables["open"]
+async def _tick(p: Pipeline, watch: OverdueWatch, partition: int) -> None:
     now = datetime.now(UTC)
-    mine = {}
-    for request_id, data in list(open_requests.items()):
-        if data["partition"] != partition:
-            continue
-        if "answered_at" in data:  # an early answer whose request never came: forget it
-            if now - datetime.fromisoformat(data["answered_at"]) > p.settings.overdue_after * 2:
-                del open_requests[request_id]
-        else:
-            mine[request_id] = _open_from_data(data)
-    for request in due(mine, now):
-        record = overdue_record(request, now)
-        await p.send("overdue", request.sender.get("her_id"), p.codec.encode("Overdue", record))
-        del open_requests[request.message_id]
-        p.counts["route.overdue"] += 1
-
-
-def _is_answered_marker(data: dict[str, Any] | None) -> bool:
-    return data is not None and "answered_at" in data
+    for request_id, entry in watch.take_due(partition, now):
+        if not is_early_answer(entry):  # an early answer whose request never came is forgotten
+            request = _open_from_data(entry)
+            record = overdue_record(request, now)
+            await p.send(
+                "overdue", request.sender.get("her_id"), p.codec.encode("Overdue", record)
+            )
+            p.counts["route.overdue"] += 1
+        watch.done(partition, request_id)
 
 
 def _open_to_data(request: OpenRequest, partition: int) -> dict[str, Any]:

@@ -187,7 +187,3 @@ def overdue_record(request: OpenRequest, now: datetime) -> dict[str, Any]:
         "trace": {"traceparent": request.traceparent, "tracestate": None},
     }
 
-
-def due(requests: dict[str, OpenRequest], now: datetime) -> list[OpenRequest]:
-    """The open requests whose deadline has passed, oldest first."""
-    return sorted((r for r in requests.values() if r.deadline <= now), key=lambda r: r.deadline)
