@@ -205,7 +205,18 @@ class KafkaBatchReader:
     """A consumer for writers that commit after each batch: manual commits, read_committed,
     offsets past each batch. Used by the sink lanes and by the journey recorder."""
 
-    def __init__(self, bootstrap_servers: str, topics: Sequence[str], group_id: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        group_id: str,
+        *,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 500,
+    ) -> None:
+        """``fetch_min_bytes`` / ``fetch_max_wait_ms``: how much the broker gathers before it
+        answers a fetch (aiokafka's defaults: answer at once). A reader that batches anyway
+        asks for more, so a steady trickle costs a few fetches a second, not one per record."""
         self._consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers,
@@ -213,6 +224,8 @@ class KafkaBatchReader:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_min_bytes=fetch_min_bytes,
+            fetch_max_wait_ms=fetch_max_wait_ms,
         )
 
     async def start(self) -> None:
@@ -221,8 +234,10 @@ class KafkaBatchReader:
     async def stop(self) -> None:
         await self._consumer.stop()
 
-    async def read(self, max_records: int) -> Sequence[Record]:
-        batch = await self._consumer.getmany(timeout_ms=500, max_records=max_records)
+    async def read(self, max_records: int, timeout_ms: int = 500) -> Sequence[Record]:
+        """What has been fetched, up to ``max_records``; waits up to ``timeout_ms`` for the
+        first record when nothing has."""
+        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         records: list[Record] = []
         for tp, messages in batch.items():
             for msg in messages:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -40,6 +39,8 @@ __all__ = ["SOURCES", "JourneyRecorder", "group_id"]
 log = logging.getLogger(__name__)
 SOURCES = ("canonical.events", "decisions", "deadletter", "receipts", "overdue")
 BATCH = 500
+GATHER_S = 0.5
+FETCH_MIN_BYTES = 256 * 1024  # the broker answers when this much is there, or after GATHER_S
 STOP_WAIT_S = 15.0  # a write still retrying then is abandoned: uncommitted, read again later
 RESTART_DELAY_S = 5.0
 
@@ -83,7 +84,13 @@ class JourneyRecorder(Service):
         settings = self.pipeline.settings
         topics = [settings.topic(name) for name in SOURCES]
         while not self.should_stop:
-            reader = KafkaBatchReader(settings.kafka_bootstrap, topics, group_id(settings))
+            reader = KafkaBatchReader(
+                settings.kafka_bootstrap,
+                topics,
+                group_id(settings),
+                fetch_min_bytes=FETCH_MIN_BYTES,
+                fetch_max_wait_ms=int(GATHER_S * 1000),
+            )
             try:
                 await reader.start()
                 await self._consume(reader)
@@ -97,7 +104,7 @@ class JourneyRecorder(Service):
         p = self.pipeline
         canonical = p.settings.topic("canonical.events")
         while not self.should_stop:
-            records: Sequence[Record] = await reader.read(BATCH)
+            records = await self._gather(reader)
             if not records:
                 continue
             rows, dead = collect(p.codec, canonical, records)
@@ -105,6 +112,22 @@ class JourneyRecorder(Service):
                 return  # stopped during a database outage: not written, so not committed
             p.counts["journey.rows"] += len(rows)
             await reader.commit(records)
+
+    async def _gather(self, reader: KafkaBatchReader) -> list[Record]:
+        """Up to :data:`BATCH` records, gathered for up to :data:`GATHER_S` after the first: a
+        poll returns what has been fetched, often a handful of records, and a transaction plus
+        an offset commit per poll cost more than the rows they wrote."""
+        records = list(await reader.read(BATCH))
+        if not records:
+            return records
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER_S
+        while len(records) < BATCH and not self.should_stop:
+            left_ms = int((deadline - loop.time()) * 1000)
+            if left_ms <= 0:
+                break
+            records += await reader.read(BATCH - len(records), timeout_ms=left_ms)
+        return records
 
     async def _write(self, rows: list[JourneyRow], dead: list[DeadLetterRow]) -> bool:
         """Write in one transaction, retrying database outages; False if stopped first."""
