@@ -28,6 +28,8 @@ _ENV_FIELDS = (
     "environment",
     "event_loop",
     "producer_compression",
+    "consumer_fetch_min_bytes",
+    "consumer_fetch_max_wait_ms",
 )
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

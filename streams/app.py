@@ -20,7 +20,7 @@ def create_app(
     apply_faust_patches()
     port = settings.worker_web_port if web_port is None else web_port
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates one level only
-    return faust.App(
+    app = faust.App(
         app_id or settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         store="memory://",
@@ -46,3 +46,6 @@ def create_app(
         key_serializer="raw",
         value_serializer="raw",
     )
+    fetch = (settings.consumer_fetch_min_bytes, settings.consumer_fetch_max_wait_ms)
+    app.samflyt_fetch = fetch  # type: ignore[attr-defined]  # read by faust_patches
+    return app

@@ -206,6 +206,26 @@ def _bound_the_wait_for_records_in_flight() -> None:
     Consumer.wait_empty = wait_empty  # type: ignore[method-assign]
 
 
+def _fetch_settings_of_the_app() -> None:
+    """Faust builds its consumer with ``fetch_max_wait_ms=1500`` and aiokafka's
+    ``fetch_min_bytes=1``, and has no setting for either: the broker answers a fetch as soon as
+    one record is there, so under a steady flow the consumer thread makes a fetch round trip,
+    and a hand-over to the main loop, for every few records. Here the app's
+    ``samflyt_fetch`` (``consumer_fetch_min_bytes``, ``consumer_fetch_max_wait_ms``, set by
+    ``create_app``) replaces them on the consumer before it starts."""
+    thread = aiokafka_driver.AIOKafkaConsumerThread
+    original = thread._create_worker_consumer
+
+    def create_worker_consumer(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        fetch = getattr(self.app, "samflyt_fetch", None)
+        if fetch is not None:
+            consumer._fetch_min_bytes, consumer._fetch_max_wait_ms = fetch
+        return consumer
+
+    thread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]
+
+
 def apply_faust_patches() -> None:
     """Apply every patch, once per process (each wraps the method it replaces)."""
     global _applied
@@ -218,3 +238,4 @@ def apply_faust_patches() -> None:
     _commit_past_the_head_only_once_processed()
     _deliver_records_read_again()
     _bound_the_wait_for_records_in_flight()
+    _fetch_settings_of_the_app()

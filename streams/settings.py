@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     dedup_window: timedelta = timedelta(days=7)
     clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
+    # how much the broker gathers before it answers a worker's fetch (Faust's own consumer: no
+    # Faust setting for either; applied by streams.faust_patches)
+    consumer_fetch_min_bytes: int = Field(1, ge=1)
+    consumer_fetch_max_wait_ms: int = Field(1500, ge=0, le=60_000)
     # the worker's event loop: uvloop's C loop costs less per task switch and socket write than
     # asyncio's, and a worker switches tasks several times for every record it reads or sends
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"

@@ -149,3 +149,20 @@ async def test_records_acknowledged_in_time_end_the_wait_as_before(
     consumer._waiting_for_ack and consumer._waiting_for_ack.set_result(None)
     await asyncio.wait_for(waiting, timeout=5)
     assert committed == ["final"]
+
+
+async def test_the_worker_consumer_fetches_as_the_settings_say() -> None:
+    settings = load_settings(
+        app_id="samflyt-fetch-test",
+        worker_web_port=0,
+        consumer_fetch_min_bytes=65536,
+        consumer_fetch_max_wait_ms=20,
+    )
+    app = create_app(settings)
+    thread: Any = app.consumer._thread
+    kafka_consumer = thread._create_worker_consumer(app.transport)
+    try:
+        assert (kafka_consumer._fetch_min_bytes, kafka_consumer._fetch_max_wait_ms) == (65536, 20)
+    finally:
+        await kafka_consumer.stop()  # never started: closes its client
+        thread.thread_loop.close()
