@@ -16,9 +16,10 @@ import sys
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from streams.app import create_app
+from streams.harness import producer_for
 from streams.logging import configure_logging
 from streams.settings import Settings, load_settings
 from streams.worker import use_event_loop
@@ -46,14 +47,7 @@ async def run_raw(settings: Settings, source: str, target: str) -> None:
         isolation_level="read_committed",
         max_poll_records=settings.max_poll_records,
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=settings.producer_linger_ms,
-        max_batch_size=settings.producer_max_batch_bytes,
-        compression_type=settings.compression_type,
-    )
+    producer = producer_for(settings)  # the pipeline's producer settings
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await consumer.start()

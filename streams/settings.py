@@ -74,8 +74,11 @@ class Settings(BaseSettings):
     dedup_window: timedelta = timedelta(days=7)
     clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
-    # how much the broker gathers before it answers a worker's fetch (Faust's own consumer: no
-    # Faust setting for either; applied by streams.faust_patches)
+    # how much the broker gathers before it answers a worker's fetch (no Faust setting for
+    # either; applied by streams.faust_patches). Faust's own: answer with 1 byte or after 1.5 s,
+    # a fetch round trip for every few records under a steady flow. 64 KB or 20 ms measured
+    # 9-34 % less worker CPU per input at half load, but is not the default until the crash
+    # suite has run repeatedly with it (benchmarks/README.md, fifth session)
     consumer_fetch_min_bytes: int = Field(1, ge=1)
     consumer_fetch_max_wait_ms: int = Field(1500, ge=0, le=60_000)
     # the worker's event loop: uvloop's C loop costs less per task switch and socket write than
