@@ -169,10 +169,10 @@ async def _scan(
         await consumer.stop()
 
 
-def _message_id(headers: Iterable[tuple[str, bytes]]) -> str | None:
+def _message_id(headers: Iterable[tuple[str, bytes | None]]) -> str | None:
     for key, value in headers:
-        if key == MESSAGE_ID:
-            return value.decode("utf-8", errors="replace")
+        if key == MESSAGE_ID:  # empty or without a value: no id to key on
+            return value.decode("utf-8", errors="replace") or None if value else None
     return None
 
 
@@ -241,13 +241,16 @@ class KafkaBatchReader:
         records: list[Record] = []
         for tp, messages in batch.items():
             for msg in messages:
+                # Kafka allows a header without a value; read as empty, not as a crash that
+                # would stop the reader on the same record after every restart
+                headers = tuple((k, b"" if v is None else bytes(v)) for k, v in msg.headers)
                 records.append(
                     Record(
                         value=msg.value or b"",
                         key=msg.key,
-                        headers=tuple((k, bytes(v)) for k, v in msg.headers),
+                        headers=headers,
                         position=Position(f"{tp.topic}:{tp.partition}", str(msg.offset)),
-                        message_id=_message_id(msg.headers),
+                        message_id=_message_id(headers),
                         timestamp=_timestamp(msg.timestamp),
                     )
                 )

@@ -94,6 +94,14 @@ async def test_read_gives_position_message_id_and_the_kafka_time_in_utc() -> Non
     assert second.timestamp is None and second.value == b""
 
 
+async def test_a_header_without_a_value_reads_as_empty() -> None:
+    consumer = StandIn({A0})
+    consumer.fetched = {A0: [_fetched(A0, 1, -1, headers=[(MESSAGE_ID, None), ("x", None)])]}
+    [record] = await _reader(consumer).read(500)
+    assert record.headers == ((MESSAGE_ID, b""), ("x", b""))
+    assert record.message_id is None  # an empty id would make every such record the same
+
+
 async def test_commit_leaves_out_partitions_a_rebalance_took_away() -> None:
     consumer = StandIn({A0, B0})
     await _reader(consumer).commit([_record(A0, 1), _record(A1, 9), _record(B0, 2)])
