@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from benchmarks.env import derive
 from benchmarks.workers import sample, worker_env
+from streams.harness import producer_for
 from streams.settings import Settings
 
 KEYS = 214  # distinct record keys, as many as the small world's senders
@@ -91,14 +92,7 @@ def _start_forwarder(mode: str, env: dict[str, str], log: Path) -> subprocess.Po
 
 
 async def _fill(settings: Settings, topic: str, payloads: Sequence[bytes]) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=10,
-        max_batch_size=1_048_576,
-        compression_type=settings.compression_type,
-    )
+    producer = producer_for(settings)
     await producer.start()
     try:
         sent = [await producer.send(topic, p, key=str(i % KEYS).encode())
