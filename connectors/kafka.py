@@ -172,7 +172,7 @@ async def _scan(
 def _message_id(headers: Iterable[tuple[str, bytes | None]]) -> str | None:
     for key, value in headers:
         if key == MESSAGE_ID:  # empty or without a value: no id to key on
-            return value.decode("utf-8", errors="replace") or None if value else None
+            return value.decode("utf-8", errors="replace") if value else None
     return None
 
 

@@ -25,13 +25,13 @@ log = logging.getLogger(__name__)
 def register(p: Pipeline) -> None:
     settings = p.settings
     source = p.app.topic(settings.topic("receipts.undelivered"), settings.topic("overdue"))
-    receipts_topic = settings.topic("receipts.undelivered")
+    undelivered = settings.topic("receipts.undelivered")
 
     @p.app.agent(source, name="deliver_to_senders")
     async def deliver_to_senders(stream: Any) -> None:
         async def handle(event: Any) -> None:
             with observe("to_sender", event.message.timestamp):
-                await _deliver(p, event, event.message.topic == receipts_topic)
+                await _deliver(p, event, event.message.topic == undelivered)
 
         await guarded(p, stream, "RECEIPT", handle)
 
