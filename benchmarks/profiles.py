@@ -38,8 +38,10 @@ async def tuning(
     result: dict[str, Any],
     failures: list[str],
     log_dir: Path,
+    extra_phases: list[PhasePlan] | None = None,
 ) -> Rows:
-    """Each lever once (the default guarantee), saturation and latency at half of it."""
+    """Each lever once (the default guarantee): saturation, latency at half of it, then
+    ``extra_phases`` (the national average, so a lever is judged where the hours are)."""
     rows: Rows = []
     result["tuning"] = {}
     chosen = {n.strip() for n in args.levers.split(",") if n.strip()}
@@ -55,7 +57,7 @@ async def tuning(
             run = await run_pipeline(
                 settings, Supply(pool), label="tuning", workers=args.workers,
                 backlog=args.backlog, latency_s=args.latency_seconds, log_dir=log_dir,
-                overrides=overrides,
+                overrides=overrides, extra_phases=extra_phases or (),
             )  # fmt: skip
         except (RuntimeError, TimeoutError) as exc:
             failures.append(f"tuning {name}: {exc}")
