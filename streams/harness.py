@@ -170,7 +170,9 @@ async def collect(
                     _file(out, name, codec.decode(r.value)[1], now)
             if batch:
                 last_new = time.monotonic()
-            elif until(out) and time.monotonic() - last_new >= quiet_s:
+            # checked after every poll, so ``quiet_s=0`` stops as soon as ``until`` holds, even
+            # while records keep arriving (a test that disrupts a worker mid-stream needs that)
+            if until(out) and time.monotonic() - last_new >= quiet_s:
                 break
     finally:
         await consumer.stop()

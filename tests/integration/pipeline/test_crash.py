@@ -127,21 +127,15 @@ def _run_disrupted(
         assert len(partial.deliveries) >= 400, "\n".join(workers.notable_log_lines())
         await disrupt(workers, first)
         want = sum(expected.values())
+        # the disruption must come mid-stream: a worker that had already delivered everything
+        # leaves its replacement nothing to do, and the run would prove nothing
+        assert len(_canonical_delivery_ids(partial)) < want * 0.8, "disrupted after the work"
         out = await harness.collect(
             settings,
             start,
             deadline_s=240,
             quiet_s=3,
-            until=lambda o: (
-                len(
-                    {
-                        d["delivery_id"]
-                        for _, d, _ in o.deliveries
-                        if d["content"][0].endswith("CanonicalEvent")
-                    }
-                )
-                >= want
-            ),
+            until=lambda o: len(_canonical_delivery_ids(o)) >= want,
         )
         return out, len(partial.deliveries)
 
@@ -191,6 +185,14 @@ def test_a_worker_joining_and_one_leaving_mid_stream_lose_and_duplicate_nothing(
         await asyncio.to_thread(first.wait, 60)
 
     _run_disrupted(kafka_bootstrap, database_url, topic_prefixes, tmp_path, join_then_leave)
+
+
+def _canonical_delivery_ids(out: harness.Outputs) -> set[str]:
+    return {
+        str(d["delivery_id"])
+        for _, d, _ in out.deliveries
+        if d["content"][0].endswith("CanonicalEvent")
+    }
 
 
 def _where_lost(
