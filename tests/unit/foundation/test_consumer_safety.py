@@ -1,6 +1,7 @@
 """What samflyt changes in Faust's consumer so no record is skipped (issue 4): a partition whose
-agent buffer runs full keeps being fetched, and a partition never committed is not committed past
-its first record until that record is processed (it is read again instead)."""
+agent buffer runs full keeps being fetched, and a partition is not committed past its first
+record, or (at-least-once) past the record at its committed offset, until that record is
+processed (it is read again instead)."""
 
 from __future__ import annotations
 
@@ -95,6 +96,54 @@ async def test_a_committed_partition_commits_as_faust_does(consumer: Any) -> Non
     consumer._committed_offset[RAW] = 10
     _ack(consumer, RAW, 10, 11)
     assert consumer._new_offset(RAW) == 12
+
+
+async def test_a_committed_partition_is_not_committed_past_a_record_skipped_after_the_commit(
+    consumer: Any, rewound: list[tuple[TP, int]]
+) -> None:
+    consumer._committed_offset[RAW] = 171
+    _ack(consumer, RAW, 172, 173)  # 171 arrived while Faust's flow was stopped: skipped
+    assert consumer._new_offset(RAW) is None  # Faust alone commits 174 past a gap of one
+    await asyncio.sleep(0)
+    assert rewound == [(RAW, 171)]  # read again from the commit
+
+    _ack(consumer, RAW, 171)
+    assert consumer._new_offset(RAW) == 174
+
+
+async def test_a_longer_skipped_run_is_read_again_too(
+    consumer: Any, rewound: list[tuple[TP, int]]
+) -> None:
+    consumer._committed_offset[RAW] = 171
+    _ack(consumer, RAW, 200, 201)
+    assert consumer._new_offset(RAW) is None
+    await asyncio.sleep(0)
+    assert rewound == [(RAW, 171)]
+
+
+async def test_rewinds_are_spaced_out(consumer: Any, rewound: list[tuple[TP, int]]) -> None:
+    consumer._committed_offset[RAW] = 171
+    _ack(consumer, RAW, 172)
+    for _ in range(5):  # commits come every 0.1 s: one rewind, then it waits for the re-read
+        assert consumer._new_offset(RAW) is None
+    await asyncio.sleep(0)
+    assert rewound == [(RAW, 171)]
+
+
+async def test_under_exactly_once_a_gap_after_the_commit_is_left_to_faust() -> None:
+    # transaction markers take offsets that no record has, so a gap there is not a skip
+    app = create_app(
+        load_settings(
+            app_id="samflyt-eos-test", worker_web_port=0, processing_guarantee="exactly_once"
+        )
+    )
+    consumer: Any = app.consumer
+    try:
+        consumer._committed_offset[RAW] = 171
+        _ack(consumer, RAW, 172, 173)
+        assert consumer._new_offset(RAW) == 174  # Faust's own rule, no rewind
+    finally:
+        consumer._thread.thread_loop.close()
 
 
 async def test_the_fetch_loop_delivers_records_read_again_after_a_seek(consumer: Any) -> None:
