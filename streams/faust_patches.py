@@ -196,10 +196,32 @@ def _rewind(consumer: Any, tp: Any, offset: int) -> None:
     if now - last.get(tp, -REWIND_EVERY_S) < REWIND_EVERY_S:
         return
     last[tp] = now
-    log.warning("record %s of %s was never processed: reading again from there", offset, tp)
-    task = asyncio.ensure_future(consumer.seek(tp, offset))
+    task = asyncio.ensure_future(_seek_back(consumer, tp, offset))
     _pending_rewinds.add(task)
     task.add_done_callback(_pending_rewinds.discard)
+
+
+async def _seek_back(consumer: Any, tp: Any, offset: int) -> None:
+    """Seek ``tp`` back to ``offset``, unless retention has deleted it: a commit older than the
+    partition's first record (a group stopped for longer than the topic keeps records) can
+    never be read again, so the partition commits from its first record instead of rewinding
+    to an offset that does not exist, every few seconds, for ever."""
+    try:
+        first = (await consumer.earliest_offsets(tp)).get(tp)
+    except Exception as exc:  # e.g. mid-rebalance: the next commit tries again
+        log.warning("could not look up the first offset of %s: %r", tp, exc)
+        return
+    if first is not None and offset < first:
+        log.error(
+            "records %s to %s of %s were deleted by retention before they were processed",
+            offset,
+            first - 1,
+            tp,
+        )
+        consumer._committed_offset[tp] = first
+        return
+    log.warning("record %s of %s was never processed: reading again from there", offset, tp)
+    await consumer.seek(tp, offset)
 
 
 def _bound_the_wait_for_records_in_flight() -> None:

@@ -45,13 +45,17 @@ async def test_a_rebalance_still_stops_fetching_a_revoked_partition(consumer: An
 
 @pytest.fixture
 def rewound(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[TP, int]]:
-    """The seeks the consumer makes, recorded instead of sent."""
+    """The seeks the consumer makes, recorded instead of sent (every partition starts at 0)."""
     seeks: list[tuple[TP, int]] = []
 
     async def seek(tp: TP, offset: int) -> None:
         seeks.append((tp, offset))
 
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return dict.fromkeys(tps, consumer.__dict__.get("_test_first_offset", 0))
+
     monkeypatch.setattr(consumer, "seek", seek)
+    monkeypatch.setattr(consumer, "earliest_offsets", earliest_offsets)
     return seeks
 
 
@@ -119,6 +123,18 @@ async def test_a_longer_skipped_run_is_read_again_too(
     assert consumer._new_offset(RAW) is None
     await asyncio.sleep(0)
     assert rewound == [(RAW, 171)]
+
+
+async def test_a_commit_older_than_retention_moves_to_the_first_record_instead_of_rewinding(
+    consumer: Any, rewound: list[tuple[TP, int]]
+) -> None:
+    consumer._committed_offset[RAW] = 171
+    consumer._test_first_offset = 500  # retention deleted 171-499 while the group was down
+    _ack(consumer, RAW, 500, 501)
+    assert consumer._new_offset(RAW) is None
+    await asyncio.sleep(0.01)
+    assert rewound == []  # nothing to read again: 171 is gone
+    assert consumer._new_offset(RAW) == 502  # commits from the first record that exists
 
 
 async def test_rewinds_are_spaced_out(consumer: Any, rewound: list[tuple[TP, int]]) -> None:
