@@ -28,6 +28,7 @@ TUNING: tuple[tuple[str, dict[str, object]], ...] = (
     ("asyncio event loop", {"event_loop": "asyncio"}),
     ("lz4 compression", {"producer_compression": "lz4"}),
     ("fetch 64 KB or 20 ms", {"consumer_fetch_min_bytes": 65536, "consumer_fetch_max_wait_ms": 20}),
+    ("clock 15 s", {"clock_interval_seconds": 15.0}),
 )
 
 
