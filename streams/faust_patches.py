@@ -221,7 +221,16 @@ async def _seek_back(consumer: Any, tp: Any, offset: int) -> None:
         consumer._committed_offset[tp] = first
         return
     log.warning("record %s of %s was never processed: reading again from there", offset, tp)
-    await consumer.seek(tp, offset)
+    await _seek_in_consumer_thread(consumer, tp, offset)
+
+
+async def _seek_in_consumer_thread(consumer: Any, tp: Any, offset: int) -> None:
+    """Faust's own ``seek`` changes aiokafka's fetcher from the main thread while the consumer
+    thread reads it: a seek that lands while the thread drains that partition's records made
+    the fetcher raise ``KeyError`` and the worker crash (seen in the SIGKILL test). Here the
+    seek runs in the consumer thread, between its reads."""
+    thread = consumer._thread
+    await thread.call_thread(thread.seek, tp, offset)
 
 
 def _bound_the_wait_for_records_in_flight() -> None:

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from faust.types import TP
 
+from streams import faust_patches
 from streams.app import create_app
 from streams.settings import load_settings
 
@@ -48,13 +49,13 @@ def rewound(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[TP, in
     """The seeks the consumer makes, recorded instead of sent (every partition starts at 0)."""
     seeks: list[tuple[TP, int]] = []
 
-    async def seek(tp: TP, offset: int) -> None:
+    async def seek(consumer: Any, tp: TP, offset: int) -> None:
         seeks.append((tp, offset))
 
     async def earliest_offsets(*tps: TP) -> dict[TP, int]:
         return dict.fromkeys(tps, consumer.__dict__.get("_test_first_offset", 0))
 
-    monkeypatch.setattr(consumer, "seek", seek)
+    monkeypatch.setattr(faust_patches, "_seek_in_consumer_thread", seek)
     monkeypatch.setattr(consumer, "earliest_offsets", earliest_offsets)
     return seeks
 
@@ -137,6 +138,21 @@ async def test_a_commit_older_than_retention_moves_to_the_first_record_instead_o
     assert consumer._new_offset(RAW) == 502  # commits from the first record that exists
 
 
+async def test_a_rewind_seeks_in_the_consumer_thread(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Faust's own seek changes aiokafka's fetcher from the main thread, racing the consumer
+    # thread that drains it (a KeyError that crashed a worker)
+    calls: list[tuple[Any, tuple[Any, ...]]] = []
+
+    async def call_thread(fun: Any, *args: Any) -> None:
+        calls.append((fun, args))
+
+    monkeypatch.setattr(consumer._thread, "call_thread", call_thread)
+    await faust_patches._seek_in_consumer_thread(consumer, RAW, 5)
+    assert calls == [(consumer._thread.seek, (RAW, 5))]
+
+
 async def test_rewinds_are_spaced_out(consumer: Any, rewound: list[tuple[TP, int]]) -> None:
     consumer._committed_offset[RAW] = 171
     _ack(consumer, RAW, 172)
@@ -191,8 +207,6 @@ class _InFlight:
 async def test_the_wait_for_records_in_flight_is_bounded(
     consumer: Any, committed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from streams import faust_patches
-
     monkeypatch.setattr(faust_patches, "WAIT_IN_FLIGHT_S", 0.3)
     stuck = _InFlight()
     consumer._unacked_messages.add(stuck)
