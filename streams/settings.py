@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     # how much the broker gathers before it answers a worker's fetch (no Faust setting for
     # either; applied by streams.faust_patches). Faust's own: answer with 1 byte or after 1.5 s,
     # a fetch round trip for every few records under a steady flow. 64 KB or 20 ms measured
-    # 9-34 % less worker CPU per input at half load, but is not the default until the crash
-    # suite has run repeatedly with it (benchmarks/README.md, fifth session)
+    # less worker CPU per input at half load but more at Norway's average rate, 10/s, where
+    # every fetch waits out its 20 ms (benchmarks/README.md, sixth session): not the default
     consumer_fetch_min_bytes: int = Field(1, ge=1)
     consumer_fetch_max_wait_ms: int = Field(1500, ge=0, le=60_000)
     # the worker's event loop: uvloop's C loop costs less per task switch and socket write than
