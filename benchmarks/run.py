@@ -26,6 +26,7 @@ from streams.synthetic import SyntheticWorld, TrafficItem, build_world
 
 NATIONAL_PEAK = 150.0
 NATIONAL_AVERAGE = 10.0
+AVERAGE_PHASE = f"national average {NATIONAL_AVERAGE:.0f}/s"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -139,7 +140,7 @@ def national_average(args: argparse.Namespace) -> PhasePlan:
     """Norway's average rate: where the platform spends most of its hours, so what it costs
     there (CPU per input, latency) matters as much as how fast it can go."""
     count = max(1, int(NATIONAL_AVERAGE * args.average_seconds))
-    return PhasePlan(f"national average {NATIONAL_AVERAGE:.0f}/s", count, NATIONAL_AVERAGE)
+    return PhasePlan(AVERAGE_PHASE, count, NATIONAL_AVERAGE)
 
 
 def parse_guarantees(spec: str, default_workers: int) -> list[tuple[str, int]]:
@@ -232,7 +233,7 @@ def print_headroom(rows: list[tuple[str, dict[str, float]]], result: dict[str, A
     }
     if work:
         headroom["pipeline_vs_work_baseline"] = rate / work
-    average = next((f for n, f in rows if n.endswith(" national average 10/s")), None)
+    average = next((f for n, f in rows if n.endswith(f" {AVERAGE_PHASE}")), None)
     if average is not None:
         headroom |= {
             "national_average_worker_cpu_pct": average["worker_cpu_pct_of_machine"],
@@ -250,7 +251,7 @@ def print_headroom(rows: list[tuple[str, dict[str, float]]], result: dict[str, A
     )
     if average is not None:
         print(
-            f"at Norway's average (10/s): the workers use "
+            f"at Norway's average ({NATIONAL_AVERAGE:.0f}/s): the workers use "
             f"{average['worker_cpu_pct_of_machine']:.0f} % of the machine "
             f"({average['cpu_s_per_1000']:.1f} CPU-ms per input), "
             f"p50/p99 {average.get('p50_ms', float('nan')):.0f}/"
