@@ -21,11 +21,16 @@ class HeaderFamily(StrEnum):
 
 
 class Action(StrEnum):
-    """Kodeverk 7309 Tjenestetype: what the message does to the document it carries."""
+    """Kodeverk 7309 Tjenestetype: what the message does to the document it carries.
+
+    ``A`` (Tillegg, an addendum to the document) is not in the published code list, but real
+    lab systems send it on requisitions and result reports (``ServType V="A"``, with the report
+    status ``A`` "Tillegg til rapport"); it carries the original's document id."""
 
     NEW = "N"
     CHANGE = "M"
     CANCEL = "C"
+    ADDENDUM = "A"
 
 
 @dataclass(frozen=True, slots=True)

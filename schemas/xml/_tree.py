@@ -99,6 +99,19 @@ def text_at(index: Index, tag: str) -> str | None:
     return value.strip() or None
 
 
+# written by some lab systems where a reference has no value (``<ServReq><Id>NULL</Id>``): as an
+# id it would tie every such message to one fictitious document
+_NO_ID = frozenset({"NULL"})
+
+
+def id_at(index: Index, tag: str) -> str | None:
+    """:func:`text_at` for a document or message reference; a placeholder for none is None."""
+    value = text_at(index, tag)
+    if value is None or value.upper() in _NO_ID:
+        return None
+    return value
+
+
 def v_at(index: Index, tag: str) -> str | None:
     """The ``V`` attribute (code value) of the child ``tag``; ``S`` is never trusted."""
     node = index.get(tag)

@@ -33,6 +33,9 @@ def read_apprec(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     if generated is None:
         raise IncompleteMessageError("AppRec/GenDate is missing or not a date-time")
     body: dict[str, str] = {}
+    sent_id = (id_el.text or "").strip()
+    if sent_id != sent_id.lower():
+        body["msg_id_as_sent"] = sent_id  # as the other readers keep it: ids are compared lower
     status = index.get(t["Status"])
     if status is not None:
         body["status"] = (status.get("V") or "").strip()
@@ -75,7 +78,7 @@ def read_apprec(root: Element, ns: str, raw: bytes) -> ParsedMessage:
         standard="apprec",
         standard_version=APPREC_NS[ns],
         root_namespace=ns,
-        message_id=(id_el.text or "").strip().lower(),
+        message_id=sent_id.lower(),
         generated_at=generated,
         sender=hcp_party_of(t, sender_hcp),
         receiver=hcp_party_of(t, receiver_hcp),

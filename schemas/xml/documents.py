@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.model import Action
-from schemas.xml._tree import Element, kids, split_tag, tags, text_at, text_of, v_at
+from schemas.xml._tree import Element, id_at, kids, split_tag, tags, text_at, text_of, v_at
 
-_ACTIONS = {"N": Action.NEW, "M": Action.CHANGE, "C": Action.CANCEL}
+_ACTIONS = {"N": Action.NEW, "M": Action.CHANGE, "C": Action.CANCEL, "A": Action.ADDENDUM}
 
 
 @dataclass(slots=True)
@@ -68,6 +68,9 @@ def _dialog(doc: Element, ns: str, facts: DocumentFacts) -> None:
         _put(facts, "document_ref", text_at(notat_index, t["DokIdNotat"]))
         foresp = notat_index.get(t["Foresporsel"])
         foresp_index = kids(foresp)
+        # an answer quotes the question it answers (DokIdForesp): Dialogmelding 1.0 senders
+        # often write no ConversationRef, and this is then the only link to the question
+        _put(facts, "request_document_ref", text_at(foresp_index, t["DokIdForesp"]))
     else:
         foresp_index = kids(foresp)
         if foresp is not None:
@@ -96,7 +99,7 @@ def _henvisning2(doc: Element, ns: str, facts: DocumentFacts) -> None:
     t = tags(ns)
     doc_index = kids(doc)
     facts.action = action_of(v_at(doc_index, t["ServType"]))
-    facts.document_id = text_at(doc_index, t["DocumentId"])
+    facts.document_id = id_at(doc_index, t["DocumentId"])
     urgency = v_at(kids(doc_index.get(t["ReqServ"])), t["Priority"])
     facts.priority = urgency
     _put(facts, "urgency", urgency)

@@ -17,6 +17,7 @@ from schemas.xml._tree import (
     TagTable,
     all_text,
     first_kid,
+    id_at,
     kids,
     kids_and_all,
     parse_datetime,
@@ -85,11 +86,11 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     requester = hcp_party(t, rep.get(t["Requester"]))
     if standard in _REPORTS:
         sender, receiver = providers, requester
-        document_id = text_at(rep, t["ServProvId"])
-        related = text_at(kids(rep.get(t["ServReq"])), t["Id"])
+        document_id = id_at(rep, t["ServProvId"])
+        related = id_at(kids(rep.get(t["ServReq"])), t["Id"])
     else:
         sender, receiver = requester, providers
-        document_id = text_at(rep, t["Id"])
+        document_id = id_at(rep, t["Id"])
         related = None
     patient_el = rep.get(t["Patient"])
     observations = _observations(t, patient_el) if standard == "svarrapport" else ()

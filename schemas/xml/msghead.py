@@ -11,6 +11,7 @@ from schemas.xml._party import msghead_party, msghead_party_at, msghead_patient
 from schemas.xml._tree import (
     Element,
     first_element_child,
+    id_at,
     kids,
     kids_and_all,
     parse_datetime,
@@ -148,8 +149,8 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         body["header_version"] = mig
 
     conv = kids(info.get(_CONVERSATION_REF))
-    parent = text_at(conv, _REF_TO_PARENT)
-    conversation = text_at(conv, _REF_TO_CONVERSATION)
+    parent = id_at(conv, _REF_TO_PARENT)
+    conversation = id_at(conv, _REF_TO_CONVERSATION)
     sent_id = (msg_id_el.text or "").strip()
     message_id = sent_id.lower()
     if sent_id != message_id:

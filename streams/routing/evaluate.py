@@ -75,7 +75,7 @@ def route(
     facts: RoutingFacts, view: RegistryView, rules: RuleSet, state: PatientState | None = None
 ) -> Routing:
     state = state or PatientState()
-    if facts.action in ("M", "C"):
+    if facts.action in ("M", "C", "A"):  # change, cancel, addendum
         original = state.document_recipients.get(facts.document_key)
         if original:
             return _to_original_recipients(facts, original)

@@ -21,7 +21,7 @@ class RoutingFacts:
     copy_her_ids: tuple[str, ...]
     patient_key: str | None
     national_id: str | None  # personal data: for citizen addressing only, never logged
-    action: str  # N, M or C
+    action: str  # N, M, C or A (addendum)
     document_id: str | None
     conversation_id: str | None
     refers_to_parent: str | None
@@ -43,6 +43,9 @@ def _her(party: Mapping[str, Any] | None) -> str | None:
     return str(her) if her else None
 
 
+_ACTION_CODES = {"NEW": "N", "CHANGE": "M", "CANCEL": "C", "ADDENDUM": "A"}
+
+
 def facts_from_event(event: Mapping[str, Any]) -> RoutingFacts:
     """Pure: the routing facts of a decoded ``CanonicalEvent``."""
     payload = event.get("payload") or {}
@@ -62,7 +65,7 @@ def facts_from_event(event: Mapping[str, Any]) -> RoutingFacts:
         copy_her_ids=copies,
         patient_key=patient.get("patient_key"),
         national_id=patient.get("national_id"),
-        action={"NEW": "N", "CHANGE": "M", "CANCEL": "C"}.get(str(action), str(action)),
+        action=_ACTION_CODES.get(str(action), str(action)),
         document_id=event.get("document_id"),
         conversation_id=event.get("conversation_id"),
         refers_to_parent=event.get("refers_to_parent"),

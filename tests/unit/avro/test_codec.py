@@ -229,19 +229,20 @@ def test_wrap_checks_the_other_fields() -> None:
 
 @pytest.fixture
 def event_v2(tmp_path: Path) -> Catalogue:
-    """CanonicalEvent v2 with one more field, and the next Delivery version embedding it."""
+    """The next CanonicalEvent version with one more field, and the next Delivery embedding it."""
     root = tmp_path / "avro"
     shutil.copytree(Path(str(avro_dir())), root)
     released = root / "released"
-    event = json.loads((released / "CanonicalEvent" / "v1.avsc").read_text())
+    event_latest = Catalogue.load(root).latest(CANONICAL_EVENT).version
+    event = json.loads((released / "CanonicalEvent" / f"v{event_latest}.avsc").read_text())
     event["fields"].append(_DECISION_NOTE)
-    (released / "CanonicalEvent" / "v2.avsc").write_text(json.dumps(event))
+    (released / "CanonicalEvent" / f"v{event_latest + 1}.avsc").write_text(json.dumps(event))
     latest = Catalogue.load(root).latest("Delivery").version
     delivery = json.loads((released / "Delivery" / f"v{latest}.avsc").read_text())
     delivery["fields"][-1]["type"][0]["fields"].append(_DECISION_NOTE)
     (released / "Delivery" / f"v{latest + 1}.avsc").write_text(json.dumps(delivery))
     extra = [
-        SchemaVersion(9101, CANONICAL_EVENT, 2),
+        SchemaVersion(9101, CANONICAL_EVENT, event_latest + 1),
         SchemaVersion(9102, "no.samflyt.delivery.Delivery", latest + 1),
     ]
     return Catalogue([*Catalogue.load(root).entries(), *extra], root)
@@ -251,7 +252,7 @@ def test_wrap_of_an_older_content_version_re_encodes(event_v2: Catalogue) -> Non
     codec = Codec(event_v2)
     fields = {k: v for k, v in RECORDS["Delivery"].items() if k != "content"}
     event = RECORDS["CanonicalEvent"]
-    old = encode(CANONICAL_EVENT, event)  # v1, as written before the upgrade
+    old = encode(CANONICAL_EVENT, event)  # the released version, written before the upgrade
     new = codec.encode(CANONICAL_EVENT, {**event, "note": "n"})
     for framed, note in ((old, None), (new, "n")):
         wrapped = codec.wrap("Delivery", fields, framed)
@@ -288,8 +289,8 @@ def test_a_field_added_after_the_payload_still_reaches_the_head_reader(
 ) -> None:
     codec = Codec(event_v2)
     event = RECORDS["CanonicalEvent"]
-    old = encode(CANONICAL_EVENT, event)  # v1: resolved into v2, then cut
-    new = codec.encode(CANONICAL_EVENT, {**event, "note": "n"})  # v2: payload is not last
+    old = encode(CANONICAL_EVENT, event)  # released version: resolved into the next, then cut
+    new = codec.encode(CANONICAL_EVENT, {**event, "note": "n"})  # next: payload is not last
     head = _without_payload(event)
     assert codec.decode_head(CANONICAL_EVENT, old, "payload") == {**head, "note": None}
     assert codec.decode_head(CANONICAL_EVENT, new, "payload") == {**head, "note": "n"}

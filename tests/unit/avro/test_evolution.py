@@ -38,6 +38,8 @@ PINNED_IDS = {
     7: ("no.samflyt.registry.CommunicationParty", 1),
     8: ("no.samflyt.registry.PatientRegistryEntry", 1),
     9: ("no.samflyt.delivery.Delivery", 2),
+    10: ("no.samflyt.event.CanonicalEvent", 2),
+    11: ("no.samflyt.delivery.Delivery", 3),
 }
 
 

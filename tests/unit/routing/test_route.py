@@ -194,17 +194,20 @@ def test_admission_creates_a_relationship_and_discharge_ends_it() -> None:
     assert PatientState.from_data(json.loads(json.dumps(state.to_data()))) == state
 
 
-def test_change_and_cancel_reach_exactly_the_original_recipients() -> None:
+def test_change_cancel_and_addendum_reach_exactly_the_original_recipients() -> None:
     view, state = world(), PatientState()
     original = facts("SVAR_LAB", "400", "300", standard_version="1.4", document_id="doc-9")
     routed = route(original, view, RULES, state)
     state = next_state(state, original, RULES, routed)
     view.put_patient(replace(view.patients["pk1"], gp_her_id=None))  # registry changed since
-    for action in ("M", "C"):
+    for action in ("M", "C", "A"):
         change = replace(original, message_id=f"m-{action}", action=action)
         again = route(change, view, RULES, state)
         assert again.recipients() == routed.recipients()
         assert {g.reason for g in again.grants} == {"ORIGINAL_RECIPIENT"}
+    # an addendum adds to the document: the document and its recipients stay remembered
+    addendum = replace(original, message_id="m-A2", action="A")
+    assert next_state(state, addendum, RULES, route(addendum, view, RULES, state)) is state
 
 
 def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_ones() -> None:

@@ -1,6 +1,8 @@
 """Variants seen in real traffic outside the corpus, built from a corpus sample by small edits:
 NAV's older wrapper namespace, swapped type attributes, a MsgHead inside a MsgHead, a
-communication test without a patient, synthetic test persons, loosely written dates."""
+communication test without a patient, synthetic test persons, loosely written dates, lab
+addenda (``ServType V="A"``), ``NULL`` written for a missing reference, an AppRec id in
+mixed case, the question an answer quotes."""
 
 from __future__ import annotations
 
@@ -8,7 +10,11 @@ import re
 
 import pytest
 
+from schemas.canonical import to_canonical
+from schemas.catalogue import CANONICAL_EVENT
+from schemas.codec import decode, encode
 from schemas.errors import MessageError
+from schemas.model import Action
 from schemas.xml import parse_message
 from schemas.xml.identifiers import has_valid_check_digits
 from schemas.xml.rules import check_business_rules
@@ -149,3 +155,47 @@ def test_birth_dates_are_read_as_iso_dates_where_they_are_dates(written: str, re
     )
     patient = parse_message(data).patient
     assert patient is not None and patient.birth_date == read
+
+
+HISTOLOGY_ADDENDUM = sample("sarepta/svarrapport-1.4/Svar_patologi_histologi_v1-4_Tillegg.xml")
+CHEMISTRY = sample("sarepta/svarrapport-1.4/Svar_biokjemi_v1-4_Ny.xml")
+
+
+def test_an_addendum_is_its_own_action_on_the_original_document() -> None:
+    # Sarepta's example sends the addendum as a change with report status A; real pathology
+    # and requisition systems write ServType A ("Tillegg") itself
+    data = _edit(
+        HISTOLOGY_ADDENDUM, rb'<ServType V="M" DN="Endring"/>', b'<ServType V="A" DN="Tillegg"/>'
+    )
+    msg = parse_message(data)
+    original = parse_message(sample("sarepta/svarrapport-1.4/Svar_patologi_histologi_v1-4_Ny.xml"))
+    assert msg.action is Action.ADDENDUM and original.action is Action.NEW
+    assert msg.document_id == original.document_id is not None
+    event = to_canonical(msg, patient_key=None, received_at=msg.generated_at)
+    assert decode(encode(CANONICAL_EVENT, event))[1]["action"] == "A"
+
+
+def test_null_written_for_a_missing_reference_is_no_reference() -> None:
+    assert parse_message(CHEMISTRY).related_request_id == "e312fde3-66aa-40da-bec7-26abf4d29e82"
+    data = _edit(
+        CHEMISTRY,
+        rb"(<ServReq>.*?<Id>)e312fde3-66aa-40da-bec7-26abf4d29e82(</Id>)",
+        rb"\1NULL\2",
+    )
+    assert parse_message(data).related_request_id is None
+
+
+def test_an_apprec_id_in_mixed_case_is_kept_as_sent() -> None:
+    apprec = sample("sarepta/apprec-1.0/NPR_apprec-eksempel.xml")
+    sent = re.search(rb"<Id>([^<]+)</Id>", apprec)
+    assert sent is not None
+    mixed = _edit(apprec, rb"<Id>" + sent.group(1) + rb"</Id>", b"<Id>FiktivTestdata0001</Id>")
+    msg = parse_message(mixed)
+    assert msg.message_id == "fiktivtestdata0001"
+    assert msg.body["msg_id_as_sent"] == "FiktivTestdata0001"
+
+
+def test_an_answer_quotes_the_question_it_answers() -> None:
+    msg = parse_message(WRAPPED)
+    assert msg.msg_type == "DIALOG_SVAR"
+    assert msg.body["request_document_ref"] == "OD1812186729156"
