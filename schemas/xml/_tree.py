@@ -190,6 +190,11 @@ def iso_date(value: str | None) -> str | None:
     xs:date) or a date-time. Anything not read as a date is kept as written."""
     if not value:
         return None
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":  # YYYY-MM-DD, the common case
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
     found = _LOOSE_DATE.match(value)
     if found is None:
         return value

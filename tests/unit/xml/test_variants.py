@@ -145,6 +145,7 @@ def test_wrong_check_digits_are_e31_even_in_a_test_deployment() -> None:
         ("1969-1-13T00:00:00", "1969-01-13"),
         ("1969-02-30", "1969-02-30"),  # no such day: kept as written
         ("13.11.1969", "13.11.1969"),
+        ("1969-W46-4", "1969-W46-4"),  # an ISO week date is no calendar date as written
     ],
 )
 def test_birth_dates_are_read_as_iso_dates_where_they_are_dates(written: str, read: str) -> None:
