@@ -85,19 +85,26 @@ async def _route(p: Pipeline, watch: OverdueWatch, event: Any) -> None:
     if key and outcome.state is not state:
         patients[key] = outcome.state.to_data()
     partition = event.message.partition
-    if outcome.opened is not None:
-        if is_early_answer(open_requests.get(outcome.opened.message_id)):
-            del open_requests[outcome.opened.message_id]  # its answer came first
-        else:
-            watch.watch(outcome.opened.message_id, _open_to_data(outcome.opened, partition))
-    for request_id in outcome.answers:
+    opened = outcome.opened
+    if opened is not None:
+        came_first = [
+            k
+            for k in (opened.message_id, opened.question_key)
+            if k and is_early_answer(open_requests.get(k))
+        ]
+        for k in came_first:
+            del open_requests[k]  # its answer came first
+        if not came_first:
+            watch.watch(opened.message_id, _open_to_data(opened, partition), opened.question_key)
+    for answer_id in outcome.answers:
+        request_id = watch.request_of(answer_id)
         current = open_requests.get(request_id)
         if current is not None and not is_early_answer(current):
-            del open_requests[request_id]
+            watch.answered(request_id)
             p.counts["route.answered"] += 1
         elif current is None:
             # the answer overtook its request (they may travel different raw partitions)
-            watch.answered_early(request_id, partition, now)
+            watch.answered_early(answer_id, partition, now)
     p.counts["route.events"] += 1
     p.counts["route.deliveries"] += len(outcome.deliveries)
 
@@ -131,6 +138,7 @@ def _open_to_data(request: OpenRequest, partition: int) -> dict[str, Any]:
                 "patient_key": request.patient_key,
                 "is_test": request.is_test,
                 "traceparent": request.traceparent,
+                "question_key": request.question_key,
             },
             default=str,
         )
@@ -150,6 +158,7 @@ def _open_from_data(data: dict[str, Any]) -> OpenRequest:
         data["patient_key"],
         data["is_test"],
         data["traceparent"],
+        data.get("question_key"),  # entries written before it existed have none
     )
 
 

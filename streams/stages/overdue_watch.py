@@ -10,8 +10,11 @@ start or a rebalance: entries recovered from the changelog fall due too) and whe
 longer in the table (answered requests) make up most of it.
 
 Values are the table's JSON form (``partition``, and ``deadline`` for a request or
-``answered_at`` for an early answer). Entries change only while an event of their own partition
-is processed, so a Faust table writes each change to the right changelog partition.
+``answered_at`` for an early answer). A request an answer may find by its question key (see
+:func:`streams.stages.route.question_key`) also has a pointer entry under that key
+(``alias_of``: the request's id), which never falls due and goes with its request. Entries
+change only while an event of their own partition is processed, so a Faust table writes each
+change to the right changelog partition.
 """
 
 from __future__ import annotations
@@ -37,10 +40,25 @@ class OverdueWatch:
     _heaps: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     _taken: dict[int, dict[str, tuple[float, str]]] = field(default_factory=dict)
 
-    def watch(self, request_id: str, entry: Entry) -> None:
-        """Remember an open request (``entry`` has its ``partition`` and ``deadline``)."""
+    def watch(self, request_id: str, entry: Entry, alias: str | None = None) -> None:
+        """Remember an open request (``entry`` has its ``partition`` and ``deadline``), also
+        found by ``alias`` when given."""
+        if alias:
+            entry = {**entry, "alias": alias}
+            self.table[alias] = {"partition": entry["partition"], "alias_of": request_id}
         self.table[request_id] = entry
         self._push(entry["partition"], request_id, entry)
+
+    def request_of(self, answer_id: str) -> str:
+        """The id of the request ``answer_id`` names: itself, or the request an alias points to."""
+        entry = self.table.get(answer_id)
+        if entry is not None and "alias_of" in entry:
+            return str(entry["alias_of"])
+        return answer_id
+
+    def answered(self, request_id: str) -> None:
+        """An open request was answered: forget it and its alias."""
+        self._forget(request_id)
 
     def answered_early(self, request_id: str, partition: int, now: datetime) -> None:
         """Remember an answer whose request has not been seen yet."""
@@ -74,8 +92,16 @@ class OverdueWatch:
     def done(self, partition: int, request_id: str) -> None:
         """A due entry was handled: forget it."""
         self._taken.get(partition, {}).pop(request_id, None)
-        if request_id in self.table:
-            del self.table[request_id]
+        self._forget(request_id)
+
+    def _forget(self, request_id: str) -> None:
+        entry = self.table.get(request_id)
+        if entry is None:
+            return
+        del self.table[request_id]
+        alias = entry.get("alias")
+        if alias and self.table.get(alias, {}).get("alias_of") == request_id:
+            del self.table[alias]
 
     def reset(self) -> None:
         """Forget the heaps (after a rebalance: the table's partitions may have changed)."""
@@ -103,7 +129,7 @@ class OverdueWatch:
             heap = [
                 (self._due_at(entry), request_id)
                 for request_id, entry in list(self.table.items())
-                if entry.get("partition") == partition
+                if entry.get("partition") == partition and "alias_of" not in entry
             ]
             heapq.heapify(heap)
             self._heaps[partition] = heap

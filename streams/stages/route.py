@@ -49,6 +49,17 @@ class OpenRequest:
     patient_key: str | None
     is_test: bool
     traceparent: str | None
+    question_key: str | None = None  # how an answer with no ConversationRef finds it
+
+
+def question_key(asker_her_id: str | None, document_ref: str | None) -> str | None:
+    """The key an answer without a ConversationRef finds its question by: the question's
+    ``DokIdForesp``, which a Dialogmelding answer quotes, scoped by who asked (document ids are
+    the asker's own). GP systems answering NAV's questions write no ConversationRef (NAV's
+    padm2 samples), and their answers would otherwise leave the question to fall overdue."""
+    if not asker_her_id or not document_ref or not document_ref.strip():
+        return None
+    return f"dok:{asker_her_id}:{document_ref.strip().lower()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +77,8 @@ class RouteOutcome:
     decisions: list[dict[str, Any]]
     state: PatientState
     opened: OpenRequest | None = None
-    answers: tuple[str, ...] = field(default=())  # ids of requests this event may answer
+    # ids of requests this event may answer, or the question key it quotes (see question_key)
+    answers: tuple[str, ...] = field(default=())
 
 
 def route_event(
@@ -90,10 +102,18 @@ def route_event(
     ]
     decisions = [decision_record(facts, g, now, rules.version, trace) for g in routing.grants]
     decisions += [decision_record(facts, r, now, rules.version, trace) for r in routing.refusals]
-    starts = not (facts.refers_to_parent or facts.conversation_id)
+    attributes = event.get("attributes") or {}
+    refs = tuple(x for x in (facts.refers_to_parent, facts.conversation_id) if x)
+    quoted = None
+    if not refs:  # an answer that quotes its question's document id instead
+        quoted = question_key(facts.receiver_her_id, attributes.get("request_document_ref"))
+    starts = not refs and quoted is None
     expectation = rules.expectation_for(facts.msg_type, starts)
     opened = None
     if expectation is not None and facts.action == "N":
+        asked = None
+        if attributes.get("dialogue_kind") == "foresporsel":
+            asked = question_key(facts.sender_her_id, attributes.get("document_ref"))
         opened = OpenRequest(
             facts.message_id,
             facts.msg_type,
@@ -105,10 +125,11 @@ def route_event(
             facts.patient_key,
             facts.is_test,
             traceparent,
+            asked,
         )
     answers: tuple[str, ...] = ()
-    if rules.answers(facts.msg_type) and not starts:
-        answers = tuple(x for x in (facts.refers_to_parent, facts.conversation_id) if x)
+    if rules.answers(facts.msg_type):
+        answers = refs or ((quoted,) if quoted else ())
     return RouteOutcome(
         facts,
         routing,

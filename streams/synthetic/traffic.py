@@ -22,13 +22,18 @@ __all__ = ["SCENARIOS", "TrafficItem", "scenario_traffic", "traffic"]
 Scenario = Callable[[Emitter, SyntheticPatient], list[TrafficItem]]
 
 
-def _s1_question_answer(e: Emitter, p: SyntheticPatient, version: str = "1.1") -> list[TrafficItem]:
+def _s1_question_answer(
+    e: Emitter, p: SyntheticPatient, version: str = "1.1", quoting: bool = False
+) -> list[TrafficItem]:
+    """A question and its answer; with ``quoting`` (1.0) the answer has no ConversationRef and
+    names the question by the ``DokIdForesp`` it quotes (the question's message id here)."""
     hc, gp = e.home_care(p), e.gp(p)
     mtype_q, mtype_a = (
         ("DIALOG_HELSEFAGLIG",) * 2 if version == "1.1" else ("DIALOG_FORESPORSEL", "DIALOG_SVAR")
     )
+    scenario = "16-question-answer-quoted" if quoting else "1-question-answer"
     q = e.emit(
-        "1-question-answer",
+        scenario,
         mtype_q,
         partial(m.dialog_question, version=version, target_size=e.target_size),
         sender=hc,
@@ -36,15 +41,16 @@ def _s1_question_answer(e: Emitter, p: SyntheticPatient, version: str = "1.1") -
         patient=p,
         expects_answer=True,
     )
+    quotes = q.expected.msg_id if quoting else None
     a = e.emit(
-        "1-question-answer",
+        scenario,
         mtype_a,
-        partial(m.dialog_answer, version=version, target_size=e.target_size),
+        partial(m.dialog_answer, version=version, target_size=e.target_size, quotes=quotes),
         sender=gp,
         receiver=hc,
         patient=p,
-        conversation=q.expected.msg_id,
-        parent=q.expected.msg_id,
+        conversation=None if quoting else q.expected.msg_id,
+        parent=None if quoting else q.expected.msg_id,
         answers=q.expected.msg_id,
     )
     return [q, a]
@@ -391,6 +397,7 @@ SCENARIOS: dict[str, Scenario] = {
     "13-dead-letter": _s13_dead_letters,
     "14-change-cancel": _s14_change_cancel,
     "15-test-traffic": _s15_test,
+    "16-question-answer-quoted": lambda e, p: _s1_question_answer(e, p, "1.0", quoting=True),
 }
 
 
@@ -423,7 +430,8 @@ _MIX: tuple[tuple[int, Scenario], ...] = (
     (30, lambda e, p: [_result(e, p, "mix-lab", False, copy=e.rng.random() < 0.3)]),
     (6, lambda e, p: [_result(e, p, "mix-radiology", True, copy=False)]),
     (12, _s1_question_answer),
-    (4, lambda e, p: _s1_question_answer(e, p, "1.0")),
+    (2, lambda e, p: _s1_question_answer(e, p, "1.0")),
+    (2, lambda e, p: _s1_question_answer(e, p, "1.0", quoting=True)),
     (6, _s2_admission),
     (4, lambda e, p: _ready(e, p, "mix-ready-for-discharge", e.rng.random() < 0.9)),
     (5, _s4_discharge),

@@ -64,6 +64,7 @@ def dialog_question(
             "\t\t\t\t\t<Foresporsel>\n"
             f"\t\t\t\t\t\t{cv('TypeForesp', '99', 'Annen henvendelse', _S9152)}\n"
             f"\t\t\t\t\t\t<Sporsmal>{question}</Sporsmal>\n"
+            f"\t\t\t\t\t\t<DokIdForesp>{env.msg_id}</DokIdForesp>\n"
             f"{_author(env, rng)}\t\t\t\t\t</Foresporsel>\n"
         )
         doc = msghead(
@@ -97,11 +98,17 @@ def _notat(env: Envelope, rng: random.Random, tema: str, tema_text: str, text: s
 
 
 def dialog_answer(
-    env: Envelope, rng: random.Random, *, version: str = "1.1", target_size: int | None = None
+    env: Envelope,
+    rng: random.Random,
+    *,
+    version: str = "1.1",
+    target_size: int | None = None,
+    quotes: str | None = None,
 ) -> bytes:
-    """The answer to a question; ``env`` must carry the ConversationRef of the question."""
-    if env.conversation_id is None:
-        raise ValueError("an answer needs the conversation it answers")
+    """The answer to a question; ``env`` carries the ConversationRef of the question, or (1.0)
+    the answer ``quotes`` the question's ``DokIdForesp`` instead, as GP systems answering NAV do."""
+    if env.conversation_id is None and (quotes is None or version != "1.0"):
+        raise ValueError("an answer needs the conversation it answers or the question it quotes")
     text = esc(sentences(rng, 2)) + FILL
     if version == "1.0":
         body = _notat(
@@ -111,6 +118,15 @@ def dialog_answer(
             "Svar på forespørsel",
             text,
         ).replace("\t\t\t\t\t\t<Tema>Svar på forespørsel</Tema>\n", "")
+        if quotes is not None:  # Notat/Foresporsel comes before the author's role
+            quoted = (
+                "\t\t\t\t\t\t<Foresporsel>\n"
+                f"\t\t\t\t\t\t\t{cv('TypeForesp', '99', 'Annen henvendelse', _S9152)}\n"
+                f"\t\t\t\t\t\t\t<DokIdForesp>{esc(quotes)}</DokIdForesp>\n"
+                "\t\t\t\t\t\t</Foresporsel>\n"
+            )
+            role = "\t\t\t\t\t\t<RollerRelatertNotat>"
+            body = body.replace(role, quoted + role, 1)
         doc = msghead(
             env, "DIALOG_SVAR", "Svar på forespørsel", _root(NS_10, "dialogmelding.xsd", body)
         )

@@ -87,6 +87,7 @@ def _expected(item: TrafficItem) -> Counter[tuple[str, str | None]]:
         "12-",
         "14-",
         "15-",
+        "16-",
     ],
 )
 def test_each_message_reaches_exactly_the_parties_the_oracle_names(run: Run, scenario: str) -> None:

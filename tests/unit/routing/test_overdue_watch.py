@@ -50,7 +50,7 @@ def test_a_handled_entry_is_forgotten_and_an_unhandled_one_is_due_again() -> Non
 def test_an_answered_request_is_not_due() -> None:
     watch = OverdueWatch({}, AFTER)
     watch.watch("answered", _request(0, T0))
-    del watch.table["answered"]  # what the route agent does when the answer comes
+    watch.answered("answered")  # what the route agent does when the answer comes
     assert watch.take_due(0, T0 + timedelta(days=1)) == []
 
 
@@ -91,3 +91,27 @@ def test_after_a_rebalance_the_index_is_rebuilt_from_the_table() -> None:
     table["recovered"] = _request(0, T0)  # written by the changelog recovery of a new owner
     watch.reset()
     assert [request_id for request_id, _ in watch.take_due(0, T0)] == ["recovered"]
+
+
+def test_a_request_is_found_by_its_alias_which_never_falls_due_and_goes_with_it() -> None:
+    watch = OverdueWatch(CountingTable(), AFTER)
+    watch.watch("req", _request(0, T0), alias="dok:100:od1")
+    watch.watch("other", _request(0, T0))
+    assert watch.request_of("dok:100:od1") == "req"
+    assert watch.request_of("req") == "req" and watch.request_of("unknown") == "unknown"
+    watch.reset()  # rebuilt from the table: the alias is no entry of its own
+    due = [request_id for request_id, _ in watch.take_due(0, T0 + timedelta(days=30))]
+    assert sorted(due) == ["other", "req"]
+    watch.done(0, "req")  # reported overdue: its alias is forgotten with it
+    assert "dok:100:od1" not in watch.table and "req" not in watch.table
+    watch.watch("req2", _request(0, T0), alias="dok:100:od2")
+    watch.answered("req2")
+    assert dict(watch.table) == {"other": watch.table["other"]}
+
+
+def test_an_alias_taken_over_by_a_newer_request_stays_with_the_newer() -> None:
+    watch = OverdueWatch({}, AFTER)
+    watch.watch("first", _request(0, T0), alias="dok:100:od1")
+    watch.watch("second", _request(0, T0 + timedelta(hours=1)), alias="dok:100:od1")
+    watch.answered("first")
+    assert watch.request_of("dok:100:od1") == "second"

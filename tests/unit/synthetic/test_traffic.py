@@ -20,7 +20,7 @@ def items(world: SyntheticWorld) -> list:  # type: ignore[type-arg]
 
 def test_every_scenario_present(items: list) -> None:  # type: ignore[type-arg]
     prefixes = {i.scenario.split("-")[0] for i in items}
-    assert prefixes == {str(n) for n in range(1, 16)}
+    assert prefixes == {str(n) for n in range(1, 17)}
 
 
 def test_recipients_are_known_parties(world: SyntheticWorld) -> None:
