@@ -44,7 +44,6 @@ _FLOAT = struct.Struct("<f").pack
 _DOUBLE = struct.Struct("<d").pack
 # zig-zag varints of -64..63, the lengths and small numbers nearly every value has
 _SMALL = {n: bytes([(n << 1) ^ (n >> 63)]) for n in range(-64, 64)}
-_LENGTH = [_SMALL[n] for n in range(64)]  # a list index is the cheapest lookup for lengths
 
 
 def long_bytes(value: int) -> bytes:
@@ -61,6 +60,12 @@ def long_bytes(value: int) -> bytes:
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+# the encoded lengths up to _LENGTHS (one or two bytes): a list index is the cheapest lookup,
+# and texts of our records (descriptions, names, ids) are mostly over 63 bytes or near it
+_LENGTHS = 8192
+_LENGTH = [long_bytes(n) for n in range(_LENGTHS)]
 
 
 def _write_null(buf: bytearray, value: Any) -> None:
@@ -104,7 +109,7 @@ def _write_bytes(buf: bytearray, value: Any) -> None:
 def _write_string(buf: bytearray, value: Any) -> None:
     data = value.encode()  # AttributeError on a non-str: re-raised as TypeError by the caller
     size = len(data)
-    buf += _LENGTH[size] if size < 64 else long_bytes(size)
+    buf += _LENGTH[size] if size < _LENGTHS else long_bytes(size)
     buf += data
 
 
@@ -210,6 +215,7 @@ class _Compiler:
         env: dict[str, Any] = {
             "_MISSING": _MISSING,
             "_LENGTH": _LENGTH,
+            "_LENGTHS": _LENGTHS,
             "_SMALL": _SMALL,
             "long_bytes": long_bytes,
             "names": names,
@@ -254,7 +260,7 @@ class _Compiler:
         string = [
             "data = v.encode()",
             "size = len(data)",
-            "buf += _LENGTH[size] if size < 64 else long_bytes(size)",
+            "buf += _LENGTH[size] if size < _LENGTHS else long_bytes(size)",
             "buf += data",
         ]
         if schema == "string":
@@ -295,7 +301,7 @@ class _Compiler:
             return [
                 "if v:",
                 "    size = len(v)",
-                "    buf += _LENGTH[size] if size < 64 else long_bytes(size)",
+                "    buf += _LENGTH[size] if size < _LENGTHS else long_bytes(size)",
                 "    for item in v:",
                 f"        a{i}(buf, item)",
                 'buf += b"\\x00"',

@@ -191,3 +191,22 @@ def test_a_prefix_is_written_before_the_body() -> None:
     event = canonical_event()
     frame = b"\x00\x00\x00\x00\x07"
     assert compile_writer(schema, prefix=frame)(event) == frame + _fastavro(schema, event)
+
+
+@pytest.mark.parametrize("size", [0, 63, 64, 127, 128, 8191, 8192, 8193, 70_000])
+def test_text_of_every_length_class_writes_fastavros_bytes(size: int) -> None:
+    # lengths are written from a table below 8192 (one- and two-byte varints), computed above
+    schema = {
+        "type": "record",
+        "name": "Texts",
+        "fields": [
+            {"name": "text", "type": "string"},
+            {"name": "optional", "type": ["null", "string"]},
+            {"name": "notes", "type": {"type": "map", "values": "string"}},
+            {"name": "raw", "type": "bytes"},
+        ],
+    }
+    text = "x" * size  # exactly ``size`` bytes
+    wide = "æ" * (size // 2) + "x" * (size % 2)  # ``size`` bytes of two-byte characters
+    record = {"text": text, "optional": wide, "notes": {wide: text}, "raw": wide.encode()}
+    assert compile_writer(schema)(record) == _fastavro(schema, record)
