@@ -120,7 +120,9 @@ def _patient(patient: Patient | None, key: str | None) -> dict[str, Any] | None:
     if patient is None:
         return None
     national_id = patient.national_id
-    id_type = next((i.type for i in patient.idents if i.id == national_id), None)
+    id_type = next(
+        (i.type.strip().upper() for i in patient.idents if i.id.strip() == national_id), None
+    )
     return {
         "patient_key": key,
         "national_id": national_id,

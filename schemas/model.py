@@ -91,11 +91,16 @@ class Patient:
 
     @property
     def national_id(self) -> str | None:
-        """The fødselsnummer, D-nummer, H-nummer or FH-nummer, in that order of preference."""
+        """The fødselsnummer, D-nummer, H-nummer or FH-nummer, in that order of preference.
+
+        As the business rules read them: type codes in any case, an empty id is no id (an
+        empty FNR next to a valid D-number is the D-number)."""
         for kind in ("FNR", "DNR", "HNR", "FHN"):
             for ident in self.idents:
-                if ident.type == kind:
-                    return ident.id
+                if ident.type.strip().upper() == kind:
+                    value = ident.id.strip()
+                    if value:
+                        return value
         return None
 
 

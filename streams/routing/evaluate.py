@@ -277,7 +277,7 @@ def _citizen(
     rule: Rule, facts: RoutingFacts, view: RegistryView, patient: PatientContext | None
 ) -> Iterator[Grant | Refusal]:
     """The patient and relatives with proxy rights, through the citizen portal's topic."""
-    if facts.national_id is None:
+    if not facts.national_id:
         return
     portal = view.service("helsenorge")
     portal_her = portal.her_id if portal else "helsenorge"

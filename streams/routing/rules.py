@@ -189,7 +189,14 @@ def load_rule_set(path: Path) -> RuleSet:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError("SAMFLYT_ROUTING_RULES", f"cannot read {path}: {exc}") from exc
-    return parse_rule_set(data, source=str(path.name))
+    try:
+        return parse_rule_set(data, source=str(path.name))
+    except ConfigError:
+        raise
+    except Exception as exc:  # a shape the checks did not foresee (a rule that is a string…)
+        raise ConfigError(
+            str(path.name), f"malformed rule set ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _digest(path: Path) -> str | None:

@@ -283,3 +283,15 @@ def test_changed_rule_file_is_picked_up_and_a_broken_one_ignored(tmp_path: Path)
     assert source.current.version == "2"
     path.write_text("version: [broken\n")
     assert source.current.version == "2"
+    path.write_text('version: "3"\nrules:\n  - addressed\n')  # a rule that is no mapping
+    assert source.current.version == "2"
+    with pytest.raises(ConfigError, match="malformed"):
+        load_rule_set(path)
+
+
+@pytest.mark.parametrize("national_id", [None, ""])
+def test_without_a_national_id_no_citizen_is_granted(national_id: str | None) -> None:
+    result = facts("SVAR_LAB", "400", "300", standard_version="1.4", category="CLIN")
+    r = route(replace(result, national_id=national_id, patient_key=None), world(), RULES)
+    assert not {g.reason for g in r.grants} & {"CITIZEN", "CITIZEN_PROXY"}
+    assert "300" in r.recipients()

@@ -200,3 +200,20 @@ def test_an_answer_quotes_the_question_it_answers() -> None:
     msg = parse_message(WRAPPED)
     assert msg.msg_type == "DIALOG_SVAR"
     assert msg.body["request_document_ref"] == "OD1812186729156"
+
+
+def test_an_empty_fnr_beside_a_d_number_is_the_d_number_and_types_are_read_in_any_case() -> None:
+    d_number = _edit(
+        FORESPORSEL,
+        rb"<Ident>\s*<Id>13116900216</Id>\s*<TypeId V=\"FNR\"[^>]*/>\s*</Ident>",
+        b'<Ident><Id/><TypeId V="FNR"/></Ident>'
+        b'<Ident><Id>53116900226</Id><TypeId V="DNR"/></Ident>',
+    )
+    lower = FORESPORSEL.replace(b'<TypeId V="FNR"', b'<TypeId V="fnr"', 1)
+    cases = ((d_number, "53116900226", "DNR"), (lower, "13116900216", "FNR"))
+    for data, national_id, kind in cases:
+        msg = parse_message(data)
+        check_business_rules(msg, test_environment=True)
+        assert msg.patient is not None and msg.patient.national_id == national_id
+        patient = to_canonical(msg, patient_key="k", received_at=msg.generated_at)["patient"]
+        assert (patient["national_id"], patient["national_id_type"]) == (national_id, kind)
