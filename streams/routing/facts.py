@@ -32,8 +32,11 @@ class RoutingFacts:
 
     @property
     def document_key(self) -> str:
-        """The id that changes and cancels of this document share (STANDARDS.md §4)."""
-        return self.document_id or self.conversation_id or self.message_id
+        """The id that changes and cancels of this document share (STANDARDS.md §4), scoped by
+        its sender: document ids are the sender's own, so another sender's document with the
+        same id is another document (it must neither take nor change this one's recipients)."""
+        document = self.document_id or self.conversation_id or self.message_id
+        return f"{self.sender_her_id or ''}|{document}"
 
 
 def _her(party: Mapping[str, Any] | None) -> str | None:

@@ -217,22 +217,27 @@ def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_one
         event = replace(first, message_id=f"m{n}", document_id=f"doc-{n}")
         state = next_state(state, event, RULES, route(event, view, RULES, state))
     remembered = state.document_recipients
+
+    def key(document_id: str) -> str:
+        return replace(first, document_id=document_id).document_key
+
     assert len(remembered) == MAX_DOCUMENTS
-    assert "doc-4" not in remembered and "doc-5" in remembered  # the oldest five forgotten
+    assert key("doc-4") not in remembered and key("doc-5") in remembered  # oldest five forgotten
     newest = f"doc-{MAX_DOCUMENTS + 4}"
-    assert {g.her_id for g in remembered[newest]} == route(first, view, RULES).recipients()
+    assert {g.her_id for g in remembered[key(newest)]} == route(first, view, RULES).recipients()
     # an old document's change is routed as a new message; a cancel forgets its document
     change = replace(first, message_id="m-old", action="M")
     assert {g.reason for g in route(change, view, RULES, state).grants} != {"ORIGINAL_RECIPIENT"}
     cancel = replace(first, message_id="m-cancel", document_id=newest, action="C")
     after = next_state(state, cancel, RULES, route(cancel, view, RULES, state))
-    assert newest not in after.document_recipients
+    assert key(newest) not in after.document_recipients
     assert len(after.document_recipients) == MAX_DOCUMENTS - 1
     # the same document routed again to the same parties changes nothing
     again = replace(first, message_id="m-again", document_id="doc-5")
     assert next_state(state, again, RULES, route(again, view, RULES, state)) is state
     restored = PatientState.from_data(json.loads(json.dumps(after.to_data())))
-    assert restored == after and restored.document_recipients["doc-5"] == remembered["doc-5"]
+    assert restored == after
+    assert restored.document_recipients[key("doc-5")] == remembered[key("doc-5")]
 
 
 def test_parties_that_cannot_take_the_type_or_are_unknown_are_refused() -> None:
@@ -295,3 +300,17 @@ def test_without_a_national_id_no_citizen_is_granted(national_id: str | None) ->
     r = route(replace(result, national_id=national_id, patient_key=None), world(), RULES)
     assert not {g.reason for g in r.grants} & {"CITIZEN", "CITIZEN_PROXY"}
     assert "300" in r.recipients()
+
+
+def test_another_senders_document_with_the_same_id_is_another_document() -> None:
+    view, state = world(), PatientState()
+    original = facts("SVAR_LAB", "400", "100", standard_version="1.4", document_id="10682608")
+    state = next_state(state, original, RULES, route(original, view, RULES, state))
+    # another lab's change of its own document 10682608, addressed to the nursing home
+    other = replace(original, message_id="m2", sender_her_id="300", receiver_her_id="101")
+    changed = route(replace(other, action="M"), view, RULES, state)
+    assert "ORIGINAL_RECIPIENT" not in {g.reason for g in changed.grants}
+    assert "101" in changed.recipients() and "100" not in changed.recipients()
+    cancel = replace(other, action="C")
+    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state))
+    assert original.document_key in after.document_recipients  # not cancelled by another sender
