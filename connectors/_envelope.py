@@ -80,5 +80,5 @@ def to_record(
         ).encode(),
         headers=headers,
         position=position,
-        message_id=envelope.message_id,
+        message_id=envelope.message_id or None,  # an empty MsgId: published, never deduplicated
     )

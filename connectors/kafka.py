@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.codec import has_lz4, has_zstd
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
-from .positions import Pending, Published
+from .positions import Pending, Published, claim_id
 from .sdk.headers import MESSAGE_ID, Headers
 from .sdk.records import Position, Record
 
@@ -159,7 +159,7 @@ async def _scan(
             batch = await consumer.getmany(*todo, timeout_ms=1000)
             for tp, messages in batch.items():
                 for msg in messages:
-                    mid = _message_id(msg.headers)
+                    mid = claim_id(msg.key, _message_id(msg.headers))
                     if mid in wanted:
                         found.append(Published(mid, tp.topic, tp.partition, msg.offset))
                     if msg.offset + 1 >= todo.get(tp, 0):

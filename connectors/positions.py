@@ -12,7 +12,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-__all__ = ["MemoryPositionStore", "Pending", "PgPositionStore", "PositionStore", "Published"]
+__all__ = [
+    "MemoryPositionStore",
+    "Pending",
+    "PgPositionStore",
+    "PositionStore",
+    "Published",
+    "claim_id",
+]
+
+
+def claim_id(key: bytes | None, message_id: str | None) -> str | None:
+    """The id a record is published once under: its message id within its key (the sender's
+    HER-id, as the connectors key raw records). Message ids are unique per sender only: a
+    second sender reusing another's (non-UUID) id is another message. No message id, no claim."""
+    if not message_id:
+        return None
+    if not key:
+        return message_id
+    return f"{key.decode('utf-8', errors='replace')}|{message_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Runs one source: poll, publish in bulk, store positions and published ids, commit upstream.
 
-Exactly-once publishing for records with a ``message_id``:
+Exactly-once publishing for records with a ``message_id``, once per record key and message id
+(:func:`~connectors.positions.claim_id`: message ids are unique per sender, the key):
 
 1. *claim*: the ids are written as ``pending`` (and ids already ``published`` are skipped);
 2. *publish*: the batch is produced (idempotent producer, acks=all) and the acks awaited;
@@ -25,7 +26,7 @@ from typing import Any
 
 from ._deadletter import dead_letter
 from .kafka import Ack, Outgoing, Publisher
-from .positions import Pending, PositionStore, Published
+from .positions import Pending, PositionStore, Published, claim_id
 from .sdk import headers as h
 from .sdk.base import Health, HealthStatus, Source
 from .sdk.exceptions import ConnectorError, RetriableError
@@ -163,23 +164,25 @@ class SourceRunner:
         prepared = [prepare(r, self.name, now) for r in records]
         claims: dict[str, str] = {}
         for r in prepared:
-            if r.message_id is not None and r.error is None:
-                claims.setdefault(r.message_id, r.topic or self.config.topic)
+            cid = claim_id(r.key, r.message_id)
+            if cid is not None and r.error is None:
+                claims.setdefault(cid, r.topic or self.config.topic)
         done = await self.store.claim(self.name, list(claims.items()))
         outgoing: list[Outgoing] = []
         ids: list[str | None] = []
         seen: set[str] = set(done)
         for r in prepared:
+            cid = claim_id(r.key, r.message_id)
             if r.error is not None:
                 outgoing.append(self._dead_letter(r, r.error, "source"))
                 ids.append(None)
-            elif r.message_id is not None and r.message_id in seen:
+            elif cid is not None and cid in seen:
                 self.skipped_count += 1
             else:
                 outgoing.append(Outgoing(r.topic or self.config.topic, r.value, r.key, r.headers))
-                ids.append(r.message_id)
-                if r.message_id is not None:
-                    seen.add(r.message_id)
+                ids.append(cid)
+                if cid is not None:
+                    seen.add(cid)
         try:
             acks = await self._publish(outgoing)
         except Exception as exc:

@@ -31,7 +31,8 @@ class Record:
 
     ``value`` is the payload bytes, exactly as received; ``key`` the Kafka key (never a national
     id); ``headers`` Kafka headers (``samflyt.*`` names, plus ``traceparent``); ``position`` where
-    a source read it; ``message_id`` the id the runner deduplicates on (``None``: no dedup);
+    a source read it; ``message_id`` the id the runner deduplicates on, within the record's ``key``
+    (``None`` or empty: no dedup);
     ``topic`` overrides the connector's configured topic; ``error`` marks a record the source
     already knows is bad: the runner dead-letters it instead of publishing it; ``timestamp``
     (UTC) is when a record a sink reads was written to Kafka (a source leaves it ``None``: the

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from connectors.kafka import KafkaPublisher, find_published
-from connectors.positions import PgPositionStore
+from connectors.positions import PgPositionStore, claim_id
 from connectors.sdk import Record, Source, SourceConfig, headers
 from connectors.source_runner import SourceRunner
 from tests.integration.connectors.helpers import message_ids, produce, read_topic
@@ -50,7 +50,8 @@ async def test_pending_claims_are_resolved_by_reading_the_topic_back(
     try:
         store = PgPositionStore(pool)
         # the crashed run: both claimed, only one reached the broker, nothing committed
-        await store.claim(Replay.name, [(arrived, topic), (lost, topic)])
+        claims = [(claim_id(m.encode(), m), topic) for m in (arrived, lost)]
+        await store.claim(Replay.name, [(c, t) for c, t in claims if c is not None])
         await produce(
             kafka_bootstrap,
             topic,

@@ -132,6 +132,27 @@ async def test_a_fatal_broker_error_dead_letters_the_record() -> None:
     assert headers.get_header(dead.headers, headers.ERROR_STAGE) == "publish"
 
 
+async def test_message_ids_are_deduplicated_per_sender_and_empty_ones_not_at_all() -> None:
+    def keyed(i: int, sender: bytes, message_id: str) -> Record:
+        return Record(
+            f"v{i}".encode(), key=sender, position=Position("list", str(i)), message_id=message_id
+        )
+
+    ListSource.items = [
+        keyed(0, b"56704", "1001"),
+        keyed(1, b"77777", "1001"),  # another sender's message with the same (non-UUID) id
+        keyed(2, b"56704", "1001"),  # the first sender's message again
+        keyed(3, b"11111", ""),  # no id: published every time, never skipped
+        keyed(4, b"11111", ""),
+    ]
+    pub = MemoryPublisher()
+    runner = SourceRunner(ListSource(config()), pub, MemoryPositionStore())
+    await runner.source.start({})
+    await runner.process(await runner.source.poll(10))
+    assert [o.value for o in pub.on("raw")] == [b"v0", b"v1", b"v3", b"v4"]
+    assert runner.skipped_count == 1
+
+
 async def test_recovery_marks_found_claims_published_and_forgets_the_rest() -> None:
     store, pub = MemoryPositionStore(), MemoryPublisher()
     await store.claim("list", [("m0", "raw"), ("m1", "raw")])  # a crash left these pending
