@@ -7,7 +7,7 @@ from .sdk import headers as h
 from .sdk.exceptions import ConnectorError
 from .sdk.records import Record
 
-__all__ = ["dead_letter"]
+__all__ = ["dead_letter", "without_value"]
 
 
 def _reason(error: BaseException) -> str:
@@ -50,3 +50,14 @@ def dead_letter(
         headers = h.with_header(headers, h.ERROR_PARTITION, partition)
         headers = h.with_header(headers, h.ERROR_OFFSET, record.position.offset)
     return Outgoing(topic=topic, value=record.value, key=record.key, headers=headers)
+
+
+def without_value(letter: Outgoing, error: BaseException) -> Outgoing:
+    """``letter`` without its bytes, which the broker refused (e.g. too large for the topic):
+    their size and why they were dropped go in the headers; the source still has them."""
+    headers = h.with_header(
+        letter.headers,
+        h.ERROR_VALUE_DROPPED,
+        f"{len(letter.value or b'')} bytes not carried: {_reason(error)}"[:1000],
+    )
+    return Outgoing(topic=letter.topic, value=b"", key=letter.key, headers=headers)

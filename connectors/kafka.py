@@ -20,7 +20,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from .positions import Pending, Published, claim_id
 from .sdk.headers import MESSAGE_ID, Headers
-from .sdk.records import Position, Record
+from .sdk.records import MAX_RECORD_BYTES, Position, Record
 
 __all__ = [
     "Ack",
@@ -72,6 +72,7 @@ def producer_settings() -> dict[str, Any]:
         "max_batch_size": 512 * 1024,
         "compression_type": "zstd" if has_zstd() else "lz4" if has_lz4() else None,
         "request_timeout_ms": 30_000,
+        "max_request_size": MAX_RECORD_BYTES,
     }
 
 
@@ -138,7 +139,10 @@ async def _scan(
     bootstrap: str, partitions: list[TopicPartition], since_ms: int, wanted: set[str]
 ) -> list[Published]:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=MAX_RECORD_BYTES,
     )
     await consumer.start()
     try:
@@ -226,6 +230,7 @@ class KafkaBatchReader:
             isolation_level="read_committed",
             fetch_min_bytes=fetch_min_bytes,
             fetch_max_wait_ms=fetch_max_wait_ms,
+            max_partition_fetch_bytes=MAX_RECORD_BYTES,
         )
 
     async def start(self) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ._deadletter import dead_letter
+from ._deadletter import dead_letter, without_value
 from .kafka import Ack, Outgoing, Publisher
 from .positions import Pending, PositionStore, Published, claim_id
 from .sdk import headers as h
@@ -220,6 +220,11 @@ class SourceRunner:
                 elif outgoing[i].topic != self.config.dead_letter_topic:
                     record = Record(outgoing[i].value, outgoing[i].key, outgoing[i].headers)
                     outgoing[i] = self._dead_letter(record, answer, "publish")
+                    retry.append(i)
+                elif outgoing[i].value:
+                    # a dead letter the broker refused (too large for the topic): sent again
+                    # without the bytes, which stay with the source (a file in failed/ or done/)
+                    outgoing[i] = without_value(outgoing[i], answer)
                     retry.append(i)
                 else:
                     raise answer

@@ -10,6 +10,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from connectors.sdk import MAX_RECORD_BYTES
 from schemas.errors import SamflytError
 from streams.settings import Settings
 from streams.topics import BY_NAME, CATALOGUE, TopicSpec, changelog_specs
@@ -41,7 +42,8 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
                 name=_full_name(settings, spec),
                 num_partitions=spec.partitions or settings.partitions,
                 replication_factor=settings.replication_factor,
-                topic_configs=spec.config(),
+                # a whole message with what travels with it; Kafka's default is 1 MB
+                topic_configs={**spec.config(), "max.message.bytes": str(MAX_RECORD_BYTES)},
             )
             for spec in specs
             if _full_name(settings, spec) not in existing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from connectors.sdk import MAX_RECORD_BYTES
 from streams.faust_patches import apply_faust_patches
 from streams.settings import Settings
 
@@ -35,6 +36,9 @@ def create_app(
         producer_max_batch_size=settings.producer_max_batch_bytes,
         producer_compression_type=settings.compression_type,
         producer_acks=-1,
+        # records up to a whole message with what travels with it (Kafka's default is 1 MB)
+        producer_max_request_size=MAX_RECORD_BYTES,
+        consumer_max_fetch_size=MAX_RECORD_BYTES,
         broker_max_poll_records=settings.max_poll_records,
         stream_buffer_maxsize=max(settings.max_poll_records * 2, 1000),
         consumer_auto_offset_reset="earliest",

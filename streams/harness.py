@@ -14,6 +14,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from connectors.sdk import MAX_RECORD_BYTES
 from connectors.sdk.headers import CONNECTOR, MESSAGE_ID, RECEIVED_AT, TRACEPARENT
 from schemas.codec import Codec, default_codec
 from streams.admin import partitions_of
@@ -54,6 +55,7 @@ def producer_for(settings: Settings) -> AIOKafkaProducer:
         linger_ms=settings.producer_linger_ms,
         max_batch_size=settings.producer_max_batch_bytes,
         compression_type=settings.compression_type,
+        max_request_size=MAX_RECORD_BYTES,
     )
 
 
@@ -152,6 +154,7 @@ async def collect(
         isolation_level="read_committed",
         enable_auto_commit=False,
         max_poll_records=2000,
+        max_partition_fetch_bytes=MAX_RECORD_BYTES,
     )
     await consumer.start()
     prefix = settings.topic_prefix

@@ -16,6 +16,7 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.sdk import MAX_MESSAGE_BYTES
 from schemas.errors import ConfigError
 
 ENV_PREFIX = "SAMFLYT_"
@@ -66,7 +67,8 @@ class Settings(BaseSettings):
     # zstd (level 3) compresses health XML ~20x at ~500 MB/s; aiokafka's lz4 runs at level 9
     # (LZ4HC), ~85 MB/s for a 7x ratio, and was most of a raw producer's CPU
     producer_compression: Literal["zstd", "lz4", "snappy", "gzip", "none"] = "zstd"
-    xml_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # what the topics, producers and consumers take is sized for this (connectors.sdk)
+    xml_max_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1024, le=MAX_MESSAGE_BYTES)
     xml_max_depth: int = Field(100, ge=8)
     reject_unknown_receiver: bool = True
     overdue_after: timedelta = timedelta(hours=96)

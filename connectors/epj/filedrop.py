@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import DirectoryPath, Field
 
 from .._envelope import accepts, read_envelope, to_record
-from ..sdk import BadRecordError, Position, Record, Source, SourceConfig
+from ..sdk import MAX_MESSAGE_BYTES, BadRecordError, Position, Record, Source, SourceConfig
 from ..sdk.base import Health, HealthStatus
 from ._files import Stability, is_candidate, move_aside, write_reason
 
@@ -34,7 +34,7 @@ class FileDropConfig(SourceConfig):
     pattern: str = Field("*.xml", min_length=1)
     stable_for: float = Field(1.0, ge=0, description="seconds a file must stay unchanged")
     scan_interval: float = Field(0.5, gt=0, le=60)
-    max_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    max_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1, le=MAX_MESSAGE_BYTES)
     accept_types: list[str] | None = Field(None, description="message-type globs; None: all")
     sender_her_ids: list[str] | None = Field(
         None, description="HER-ids this inbox may send as; None: not checked"
@@ -45,8 +45,12 @@ def map_file(name: str, data: bytes, config: FileDropConfig) -> Record:
     """The record for one file (pure but for the XML parse): good, or marked rejected."""
     position = Position("inbox", name)
     if len(data) > config.max_bytes:
-        error = BadRecordError(f"file larger than {config.max_bytes} bytes", code="T99")
-        return Record(data, position=position).rejected(error)
+        # the file stays in failed/; its dead letter names it without carrying what no topic
+        # takes (the record would be refused by the broker, and the dead letter with it)
+        error = BadRecordError(
+            f"file {name} of {len(data)} bytes is larger than {config.max_bytes}", code="T99"
+        )
+        return Record(b"", position=position).rejected(error)
     try:
         envelope = read_envelope(data)
     except BadRecordError as exc:

@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import Field, model_validator
 
 from .._envelope import accepts, read_envelope, to_record
-from ..sdk import BadRecordError, Record, RetriableError, Source, SourceConfig
+from ..sdk import MAX_MESSAGE_BYTES, BadRecordError, Record, RetriableError, Source, SourceConfig
 from ..sdk.base import Health, HealthStatus
 from ..sdk.headers import TRACEPARENT
 from ..sdk.tracing import is_valid_traceparent
@@ -35,7 +35,7 @@ class HttpIngestConfig(SourceConfig):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     path: str = Field("/messages", pattern=r"^/")
-    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1024, le=MAX_MESSAGE_BYTES)
     ack_timeout: float = Field(30.0, gt=0)
     accept_types: list[str] | None = Field(None, description="message-type globs; None: all")
     senders: list[SenderToken] = Field(min_length=1)

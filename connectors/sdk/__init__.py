@@ -20,13 +20,15 @@ from .exceptions import (
     IncompatiblePluginError,
     RetriableError,
 )
-from .records import Failure, Position, Record
+from .records import MAX_MESSAGE_BYTES, MAX_RECORD_BYTES, Failure, Position, Record
 from .tracing import ensure_traceparent, is_valid_traceparent
 from .version import SDK_VERSION, check_compatible
 
 __all__ = [
     "DEFAULT_LANE",
     "ENTRY_POINT_GROUP",
+    "MAX_MESSAGE_BYTES",
+    "MAX_RECORD_BYTES",
     "SDK_VERSION",
     "BadRecordError",
     "ConfigProblem",

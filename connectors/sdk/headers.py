@@ -18,6 +18,7 @@ __all__ = [
     "ERROR_REASON",
     "ERROR_STAGE",
     "ERROR_TOPIC",
+    "ERROR_VALUE_DROPPED",
     "MESSAGE_ID",
     "MESSAGE_TYPE",
     "PATIENT_KEY",
@@ -50,6 +51,8 @@ ERROR_STAGE = "samflyt.error.stage"  # source | publish | sink
 ERROR_TOPIC = "samflyt.error.topic"  # where a sink read the record
 ERROR_PARTITION = "samflyt.error.partition"
 ERROR_OFFSET = "samflyt.error.offset"
+# a dead letter without the record's bytes (the broker refused them): their size and why
+ERROR_VALUE_DROPPED = "samflyt.error.value-dropped"
 
 
 def get_header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:

@@ -9,7 +9,23 @@ from datetime import datetime
 from .exceptions import ConnectorError
 from .headers import Headers, get_header, with_header
 
-__all__ = ["Failure", "Position", "Record"]
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MAX_RECORD_BYTES",
+    "RECORD_MARGIN_BYTES",
+    "Failure",
+    "Position",
+    "Record",
+]
+
+
+# The largest message samflyt takes in (health messages with attachments run to several MB), and
+# the largest record it writes: a message plus what travels with it (a canonical event's fields,
+# a delivery's envelope, a dead letter's detail). Producers, consumers and samflyt's topics
+# (``max.message.bytes``) all allow a record of this size; Kafka's own default is 1 MB.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+RECORD_MARGIN_BYTES = 1024 * 1024
+MAX_RECORD_BYTES = MAX_MESSAGE_BYTES + RECORD_MARGIN_BYTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$home/data
 # samflyt creates every topic explicitly from its catalogue
 auto.create.topics.enable=false
+# records up to a 10 MiB message plus 1 MiB of what travels with it (connectors.sdk
+# MAX_RECORD_BYTES; samflyt's topics also set max.message.bytes themselves)
+message.max.bytes=11534336
 num.partitions=4
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=8

@@ -82,4 +82,14 @@ async def crash_dead_letter(p: Pipeline, event: Any, *, stage: str) -> None:
         error_type=name,
     )
     p.counts[f"crash.{stage}"] += 1
-    await p.send("deadletter", None, p.codec.encode("DeadLetter", record))
+    try:
+        await p.send("deadletter", None, p.codec.encode("DeadLetter", record))
+    except Exception as exc:  # e.g. refused as too large: the origin still points at the bytes
+        log.error(
+            "dead letter refused; sent again without the original bytes",
+            extra={"stage": stage, "error": type(exc).__name__},
+        )
+        size = len(record["original"])
+        record["original"] = b""
+        record["detail"] += f"; the original ({size} bytes) is not carried: {type(exc).__name__}"
+        await p.send("deadletter", None, p.codec.encode("DeadLetter", record))

@@ -73,10 +73,6 @@ async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
         if first is not None and first != this_record:
             p.counts["validate.duplicate"] += 1
             return  # a duplicate gets neither a second delivery nor a second AppRec
-        if isinstance(result, Accepted):
-            # only accepted ids are remembered: a rejected message, fixed (e.g. its receiver
-            # registered) and replayed from the dead letters, must be processed again
-            seen.remember(dedup_key, this_record, message.partition, time.time())
     now = datetime.now(UTC)
     for receipt in result.receipts:
         sender, encoded = receipt["receiver"]["her_id"], p.codec.encode("Receipt", receipt)
@@ -92,6 +88,10 @@ async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
         await p.send(
             "canonical.events", key, p.codec.encode("CanonicalEvent", result.event), headers
         )
+        # remembered once its outputs are sent, and only when accepted: a message whose
+        # handling failed (dead-lettered as X99), or that was rejected and then fixed (e.g.
+        # its receiver registered), is processed again when replayed from the dead letters
+        seen.remember(dedup_key, this_record, message.partition, time.time())
     else:
         p.counts[f"validate.rejected.{result.dead_letter['reason']}"] += 1
         await p.send(

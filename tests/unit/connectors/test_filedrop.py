@@ -8,7 +8,7 @@ import pytest
 from connectors.epj._files import Stability, is_candidate
 from connectors.epj.filedrop import FileDropConfig, FileDropSource, map_file
 from connectors.positions import MemoryPositionStore
-from connectors.sdk import headers
+from connectors.sdk import MAX_MESSAGE_BYTES, headers
 from connectors.sdk.testing import MemoryPublisher
 from connectors.source_runner import SourceRunner
 from tests.unit.connectors.messages import DIALOG_SENDER, dialog
@@ -134,3 +134,25 @@ async def test_a_name_clash_in_done_keeps_both_files(tmp_path: Path) -> None:
     (src.inbox / "a.xml").write_bytes(dialog())
     await run_once(src, MemoryPublisher(), MemoryPositionStore())
     assert sorted(os.listdir(src.done_dir)) == ["a.1.xml", "a.xml"]
+
+
+async def test_a_file_over_the_size_limit_stays_in_failed_and_its_dead_letter_names_it(
+    tmp_path: Path,
+) -> None:
+    src = make(tmp_path, max_bytes=2048)
+    big = dialog("big-1")
+    assert len(big) > 2048
+    (src.inbox / "big.xml").write_bytes(big)
+    pub = MemoryPublisher()
+    await run_once(src, pub, MemoryPositionStore())
+    (dead,) = pub.on("dlq")
+    assert dead.value == b""  # no topic takes what is over the limit; the file keeps it
+    reason = headers.get_header(dead.headers, headers.ERROR_REASON) or ""
+    assert "big.xml" in reason and headers.get_header(dead.headers, headers.ERROR_CODE) == "T99"
+    assert (src.failed_dir / "big.xml").read_bytes() == big
+    assert pub.message_ids("raw.epj") == []
+
+
+def test_no_inbox_takes_more_than_a_topic_does(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="less than or equal"):
+        make(tmp_path, max_bytes=MAX_MESSAGE_BYTES + 1)

@@ -179,3 +179,19 @@ async def test_resumes_after_the_committed_position() -> None:
     await second.source.start(await store.load("list"))
     await second.process(await second.source.poll(10))
     assert pub.message_ids("raw") == ["m0", "m1", "m2"]
+
+
+async def test_a_dead_letter_the_broker_refuses_goes_again_without_its_bytes() -> None:
+    ListSource.items = [rec(0)]
+    pub = MemoryPublisher()
+    # the record, then its dead letter (same bytes), are refused as too large
+    pub.fail_next, pub.error = 2, ValueError("MessageSizeTooLargeError")
+    runner = SourceRunner(ListSource(config(dead_letter_topic="dlq")), pub, MemoryPositionStore())
+    await runner.source.start({})
+    await runner.process(await runner.source.poll(10))
+    (dead,) = pub.on("dlq")
+    assert dead.value == b"" and dead.key is None
+    dropped = headers.get_header(dead.headers, headers.ERROR_VALUE_DROPPED)
+    assert dropped is not None and dropped.startswith("2 bytes not carried")
+    assert headers.get_header(dead.headers, headers.ERROR_STAGE) == "publish"
+    assert len(runner.source.committed) == 1  # the batch goes on; the source keeps the bytes
