@@ -69,20 +69,29 @@ def _columns(rows: Sequence[JourneyRow]) -> list[list[Any]]:
     ]
 
 
+_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+
+
 async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> None:
     """Insert the rows in one statement; a row the database refuses (a bug, not an outage) is
-    dropped with a log line after the batch is retried row by row."""
+    dropped with a log line after the batch is retried row by row.
+
+    Each attempt runs in a savepoint: in PostgreSQL a refused statement fails the whole
+    transaction, and without one every later statement of the batch (and its commit) failed
+    too, so the recorder read the same batch again for ever."""
     if not rows:
         return
     try:
-        await conn.execute(_INSERT, *_columns(rows))
+        async with conn.transaction():
+            await conn.execute(_INSERT, *_columns(rows))
         JOURNEY_ROWS.labels("written").inc(len(rows))
-    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
+    except _REFUSED:
         for row in rows:
             try:
-                await conn.execute(_INSERT, *_columns([row]))
+                async with conn.transaction():
+                    await conn.execute(_INSERT, *_columns([row]))
                 JOURNEY_ROWS.labels("written").inc()
-            except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as exc:
+            except _REFUSED as exc:
                 JOURNEY_ROWS.labels("dropped").inc()
                 log.error(
                     "journey row refused by the database",
@@ -91,8 +100,23 @@ async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> N
 
 
 async def insert_dead_letters(conn: asyncpg.Connection, rows: Sequence[DeadLetterRow]) -> None:
-    if rows:
-        await conn.executemany(_INSERT_DEAD, rows)
+    """As :func:`insert_rows`: a dead letter the database refuses is left out, with a log line
+    (it is still on the dead-letter topic), instead of failing the batch for ever."""
+    if not rows:
+        return
+    try:
+        async with conn.transaction():
+            await conn.executemany(_INSERT_DEAD, rows)
+    except _REFUSED:
+        for row in rows:
+            try:
+                async with conn.transaction():
+                    await conn.execute(_INSERT_DEAD, *row)
+            except _REFUSED as exc:
+                log.error(
+                    "dead letter refused by the database; it stays on the dead-letter topic",
+                    extra={"dead_letter_id": str(row[0]), "error": type(exc).__name__},
+                )
 
 
 _RETRIABLE = (
