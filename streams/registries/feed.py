@@ -35,8 +35,43 @@ def patient_key_fn(settings: Settings) -> Callable[[str], str]:
     return lambda national_id: keyed_hash(national_id, secret)
 
 
+async def published_keys(settings: Settings) -> dict[str, set[bytes]]:
+    """The keys each registry topic holds a live value for now (read from the beginning)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        max_poll_records=5000,
+    )
+    await consumer.start()
+    keys: dict[str, set[bytes]] = {settings.topic(PARTIES): set(), settings.topic(PATIENTS): set()}
+    try:
+        partitions = partitions_of(settings, (PARTIES, PATIENTS))
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        todo = {tp for tp in partitions if end[tp] > 0}
+        while todo:
+            for tp, records in (await consumer.getmany(*todo, timeout_ms=500)).items():
+                live = keys[tp.topic]
+                for record in records:
+                    if record.key is None:
+                        continue
+                    if record.value is None:
+                        live.discard(record.key)  # an earlier tombstone
+                    else:
+                        live.add(record.key)
+                if await consumer.position(tp) >= end[tp]:
+                    todo.discard(tp)
+    finally:
+        await consumer.stop()
+    return keys
+
+
 async def publish_registry(settings: Settings, codec: Codec | None = None) -> tuple[int, int]:
-    """Publish every party and patient entry from PostgreSQL; returns (parties, patients)."""
+    """Publish every party and patient entry from PostgreSQL, and a tombstone for each key the
+    topics hold that the tables no longer have (a patient who left every registry table kept
+    the entry for ever: compaction keeps the last value of a key); returns (parties, patients)."""
     codec = codec or default_codec()
     conn = await connect(settings)
     try:
@@ -44,6 +79,13 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
         entries = await read_patient_entries(conn, patient_key_fn(settings))
     finally:
         await conn.close()
+    on_topics = await published_keys(settings)
+    gone = {
+        settings.topic(PARTIES): on_topics[settings.topic(PARTIES)]
+        - {p.her_id.encode() for p in parties},
+        settings.topic(PATIENTS): on_topics[settings.topic(PATIENTS)]
+        - {e["patient_key"].encode() for e in entries},
+    }
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
         acks="all",
@@ -69,7 +111,17 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
             )
             for e in entries
         ]
+        futures += [
+            await producer.send(topic, None, key=key)
+            for topic, keys in gone.items()
+            for key in sorted(keys)
+        ]
         await asyncio.gather(*futures)
+        if any(gone.values()):
+            log.info(
+                "registry tombstones published",
+                extra={topic: len(keys) for topic, keys in gone.items()},
+            )
     finally:
         await producer.stop()
     return len(parties), len(entries)
@@ -86,7 +138,7 @@ class RegistryFeed:
         today: Callable[[], date] = date.today,
     ) -> None:
         self.settings = settings
-        self.view = view or RegistryView()
+        self.view = view or RegistryView(today=today)
         self.codec = codec or default_codec()
         self.today = today
         self.ready = asyncio.Event()
@@ -140,7 +192,12 @@ class RegistryFeed:
         today = self.today()
         for tp, records in batches.items():
             for record in records:
-                if record.value is None:  # tombstone
+                if record.value is None:  # tombstone: the party or patient is gone
+                    key = record.key.decode() if record.key else None
+                    if tp.topic == parties_topic:
+                        self.view.remove(her_id=key)
+                    else:
+                        self.view.remove(patient_key=key)
                     continue
                 if tp.topic == parties_topic:
                     self.view.put_party(

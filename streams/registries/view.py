@@ -33,7 +33,12 @@ class Relationship:
 
 @dataclass(frozen=True, slots=True)
 class PatientContext:
-    """What the registries know of one patient, as routing needs it."""
+    """What the registries know of one patient, as routing needs it.
+
+    ``relationships`` and ``proxies`` hold on any day; those that start or end after the day
+    the context was read are ``dated`` (with their first and their last-plus-one day), and
+    :meth:`on` says which hold on a given day: a worker reads a patient once and keeps routing
+    with it for days, so a proxy right that ends must end then, not at the next restart."""
 
     patient_key: str
     gp_her_id: str | None = None
@@ -41,6 +46,27 @@ class PatientContext:
     relationships: tuple[Relationship, ...] = ()
     proxies: tuple[str, ...] = ()  # national ids of relatives with proxy rights (personal data)
     core_journal_opt_out: bool = False
+    dated_relationships: tuple[tuple[Relationship, date, date | None], ...] = ()
+    dated_proxies: tuple[tuple[str, date, date | None], ...] = ()
+
+    def on(self, day: date) -> PatientContext:
+        """The context as it holds on ``day``: its dated items active then, undated."""
+        if not (self.dated_relationships or self.dated_proxies):
+            return self
+        return replace(
+            self,
+            relationships=self.relationships
+            + tuple(r for r, start, end in self.dated_relationships if active(start, end, day)),
+            proxies=self.proxies
+            + tuple(p for p, start, end in self.dated_proxies if active(start, end, day)),
+            dated_relationships=(),
+            dated_proxies=(),
+        )
+
+
+def active(start: date, end: date | None, day: date) -> bool:
+    """Whether a period from ``start`` to ``end`` (exclusive; None: open) holds on ``day``."""
+    return start <= day and (end is None or day < end)
 
 
 @dataclass
@@ -50,12 +76,16 @@ class RegistryView:
     parties: dict[str, CommunicationParty] = field(default_factory=dict)
     services: dict[str, NationalService] = field(default_factory=dict)
     patients: dict[str, PatientContext] = field(default_factory=dict)
+    today: Callable[[], date] = date.today  # the day a patient's dated items are read for
 
     def party(self, her_id: str | None) -> CommunicationParty | None:
         return self.parties.get(her_id) if her_id else None
 
     def patient(self, patient_key: str | None) -> PatientContext | None:
-        return self.patients.get(patient_key) if patient_key else None
+        context = self.patients.get(patient_key) if patient_key else None
+        if context is None or not (context.dated_relationships or context.dated_proxies):
+            return context
+        return context.on(self.today())
 
     def service(self, suffix: str) -> NationalService | None:
         return self.services.get(suffix)
@@ -65,6 +95,13 @@ class RegistryView:
 
     def put_patient(self, context: PatientContext) -> None:
         self.patients[context.patient_key] = context
+
+    def remove(self, her_id: str | None = None, patient_key: str | None = None) -> None:
+        """Forget a party or a patient (a tombstone on its registry topic)."""
+        if her_id is not None:
+            self.parties.pop(her_id, None)
+        if patient_key is not None:
+            self.patients.pop(patient_key, None)
 
     def put_service(self, service: NationalService) -> None:
         self.services[service.topic_suffix] = service

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from streams.registries.records import (
     CareLevel,
@@ -16,6 +16,8 @@ from streams.registries.records import (
     ProxyRight,
 )
 from streams.registries.view import PatientContext, Relationship
+
+T = TypeVar("T")
 
 
 def party_to_record(p: CommunicationParty) -> dict[str, Any]:
@@ -77,26 +79,49 @@ def patient_entry(
     }
 
 
-def _active(start: date, end: date | None, today: date) -> bool:
-    return start <= today and (end is None or today < end)
+def _split(
+    items: Iterable[tuple[T, date, date | None]], today: date
+) -> tuple[tuple[T, ...], tuple[tuple[T, date, date | None], ...]]:
+    """(items that hold from today on for good, items that start or end later); items that
+    ended by today are left out."""
+    lasting: list[T] = []
+    dated: list[tuple[T, date, date | None]] = []
+    for item, start, end in items:
+        if end is not None and end <= today:
+            continue
+        if start <= today and end is None:
+            lasting.append(item)
+        else:
+            dated.append((item, start, end))
+    return tuple(lasting), tuple(dated)
 
 
 def context_from_entry(r: Mapping[str, Any], *, today: date) -> PatientContext:
-    """What routing needs of a patient entry: only relationships and proxies active today."""
+    """What routing needs of a patient entry: relationships and proxies, those that start or
+    end after ``today`` with their dates (see :meth:`PatientContext.on`)."""
     gp = r.get("gp")
+    relationships, dated_relationships = _split(
+        (
+            (Relationship(c["her_id"], c["kind"], c.get("reason") or ""), c["started_at"],
+             c.get("ended_at"))
+            for c in r.get("care_relationships") or ()
+        ),
+        today,
+    )  # fmt: skip
+    proxies, dated_proxies = _split(
+        (
+            (p["proxy_national_id"], p["valid_from"], p.get("valid_to"))
+            for p in r.get("proxies") or ()
+        ),
+        today,
+    )
     return PatientContext(
         patient_key=r["patient_key"],
         gp_her_id=gp["gp_her_id"] if gp else None,
         municipality_code=r.get("residence_municipality_code"),
-        relationships=tuple(
-            Relationship(c["her_id"], c["kind"], c.get("reason") or "")
-            for c in r.get("care_relationships") or ()
-            if _active(c["started_at"], c.get("ended_at"), today)
-        ),
-        proxies=tuple(
-            p["proxy_national_id"]
-            for p in r.get("proxies") or ()
-            if _active(p["valid_from"], p.get("valid_to"), today)
-        ),
+        relationships=relationships,
+        proxies=proxies,
         core_journal_opt_out=bool(r.get("core_journal_opt_out")),
+        dated_relationships=dated_relationships,
+        dated_proxies=dated_proxies,
     )

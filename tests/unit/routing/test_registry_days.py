@@ -1,0 +1,69 @@
+"""A worker reads a patient's registry entry once and routes with it for days: proxy rights and
+care relationships start and end on their own dates all the same, and a tombstone removes."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from aiokafka import TopicPartition
+
+from schemas.codec import default_codec
+from streams.registries.feed import PATIENTS, RegistryFeed
+from streams.registries.records import CareRelationship, ProxyRight
+from streams.registries.wire import context_from_entry, patient_entry
+from streams.routing.evaluate import route
+from streams.settings import Settings
+from tests.unit.routing.test_route import RULES, facts, world
+
+NID = "13116900216"
+
+
+def _entry() -> dict[str, object]:
+    return patient_entry(
+        patient_key="pk1",
+        national_id=NID,
+        gp=None,
+        municipality_code="0301",
+        relationships=[
+            CareRelationship(NID, "100", "home_care", date(2025, 1, 1), None, "home_nursing"),
+            CareRelationship(NID, "101", "nursing_home", date(2026, 4, 1), None, "admission"),
+            CareRelationship(NID, "300", "hospital", date(2025, 1, 1), date(2026, 1, 1), "x"),
+        ],
+        proxies=[ProxyRight(NID, "daughter-id", "child", date(2026, 1, 1), date(2026, 3, 2))],
+        opted_out=False,
+    )
+
+
+def test_a_context_read_once_holds_what_is_active_on_each_later_day() -> None:
+    context = context_from_entry(_entry(), today=date(2026, 3, 1))
+    assert [r.her_id for r in context.relationships] == ["100"]  # 300 had ended: left out
+    on_read = context.on(date(2026, 3, 1))
+    assert on_read.proxies == ("daughter-id",) and {r.her_id for r in on_read.relationships} == {
+        "100"
+    }
+    month_later = context.on(date(2026, 4, 1))
+    assert month_later.proxies == ()  # the proxy right ended on 2 March
+    assert {r.her_id for r in month_later.relationships} == {"100", "101"}  # admitted 1 April
+
+
+def test_a_running_workers_view_routes_by_the_day_and_forgets_on_a_tombstone() -> None:
+    settings = Settings()
+    clock = {"today": date(2026, 3, 1)}
+    feed = RegistryFeed(settings, codec=default_codec(), today=lambda: clock["today"])
+    for her_id, party in world().parties.items():
+        feed.view.parties[her_id] = party
+    patients = TopicPartition(settings.topic(PATIENTS), 0)
+    value = default_codec().encode("PatientRegistryEntry", _entry())
+    feed._apply({patients: [SimpleNamespace(key=b"pk1", value=value)]})
+    result = facts("SVAR_LAB", "400", "200", standard_version="1.4")
+
+    def proxies() -> list[str | None]:
+        routed = route(result, feed.view, RULES)
+        return [g.person for g in routed.grants if g.reason == "CITIZEN_PROXY"]
+
+    assert proxies() == ["daughter-id"]
+    clock["today"] = date(2026, 4, 1)  # a month later, the same worker, nothing re-read
+    assert proxies() == []
+    feed._apply({patients: [SimpleNamespace(key=b"pk1", value=None)]})
+    assert feed.view.patient("pk1") is None
