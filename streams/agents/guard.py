@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.journey.provenance import provenance
 from streams.pipeline import Pipeline, traceparent_of
+from streams.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,10 @@ async def crash_dead_letter(p: Pipeline, event: Any, *, stage: str) -> None:
         error_type=name,
     )
     p.counts[f"crash.{stage}"] += 1
+    # the trace and replay provenance travel on, as on the stages' own dead letters
+    headers = trace_headers(traceparent_of(event)) + provenance(event.message.headers)
     try:
-        await p.send("deadletter", None, p.codec.encode("DeadLetter", record))
+        await p.send("deadletter", None, p.codec.encode("DeadLetter", record), headers)
     except Exception as exc:  # e.g. refused as too large: the origin still points at the bytes
         log.error(
             "dead letter refused; sent again without the original bytes",
@@ -92,4 +96,4 @@ async def crash_dead_letter(p: Pipeline, event: Any, *, stage: str) -> None:
         size = len(record["original"])
         record["original"] = b""
         record["detail"] += f"; the original ({size} bytes) is not carried: {type(exc).__name__}"
-        await p.send("deadletter", None, p.codec.encode("DeadLetter", record))
+        await p.send("deadletter", None, p.codec.encode("DeadLetter", record), headers)

@@ -103,7 +103,8 @@ def route_event(
     decisions = [decision_record(facts, g, now, rules.version, trace) for g in routing.grants]
     decisions += [decision_record(facts, r, now, rules.version, trace) for r in routing.refusals]
     attributes = event.get("attributes") or {}
-    refs = tuple(x for x in (facts.refers_to_parent, facts.conversation_id) if x)
+    # RefToParent and RefToConversation are often the same id: one answer, not two
+    refs = tuple(dict.fromkeys(x for x in (facts.refers_to_parent, facts.conversation_id) if x))
     quoted = None
     if not refs:  # an answer that quotes its question's document id instead
         quoted = question_key(facts.receiver_her_id, attributes.get("request_document_ref"))
