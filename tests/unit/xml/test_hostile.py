@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +120,51 @@ def test_encodings_are_read_from_the_bytes() -> None:
 def test_entities_never_expand_in_text() -> None:
     root = parse_bytes(b"<m>&amp;&#65;</m>")
     assert root.text == "&A"
+
+
+def _external_pe(path: str, *, pad: int = 0, utf16: bool = False) -> bytes:
+    """A DOCTYPE whose external parameter entity names ``path``: after a long comment (past any
+    scan of the first bytes) or in UTF-16 without a declaration."""
+    text = (
+        "<!--" + "x" * pad + "-->"
+        + f'<!DOCTYPE m [<!ENTITY % p SYSTEM "{path}"> %p;]><m/>'
+    )  # fmt: skip
+    return text.encode("utf-16") if utf16 else text.encode()
+
+
+@pytest.mark.parametrize("utf16", [False, True])
+def test_no_file_a_doctype_names_is_ever_opened(tmp_path: Path, utf16: bool) -> None:
+    secret, fifo = tmp_path / "secret.dtd", tmp_path / "fifo"
+    secret.write_text('<!ENTITY % leak "x">')
+    os.mkfifo(fifo)  # opening it would block until someone writes
+    outcomes: list[tuple[str, str]] = []
+
+    def parse_all() -> None:
+        for path in (secret, tmp_path / "missing.dtd", fifo):
+            with pytest.raises(MessageError) as info:
+                parse_bytes(_external_pe(str(path), pad=70_000, utf16=utf16))
+            outcomes.append((info.value.code, str(info.value)))
+
+    worker = threading.Thread(target=parse_all, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "a parse blocked on the FIFO a DOCTYPE named"
+    # the same answer whether the file exists or not: no oracle, nothing read
+    assert len(set(outcomes)) == 1 and outcomes[0][0] == "T01"
+    assert "DOCTYPE" in outcomes[0][1]
+
+
+def test_doctype_text_that_is_no_declaration_is_taken() -> None:
+    html = (
+        b"<m><![CDATA[<!DOCTYPE html><html><body>vedlegg</body></html>]]>"
+        b"<!-- <!DOCTYPE x> --></m>"
+    )
+    root = parse_bytes(html)
+    assert "<!DOCTYPE html>" in (root.text or "")
+
+
+def test_a_tag_named_like_a_limit_is_still_only_not_well_formed() -> None:
+    for data in (b"<depth></x>", b"<huge></x>", b"<entity><doctype></entity>"):
+        with pytest.raises(MessageError) as info:
+            parse_bytes(data)
+        assert info.value.code == "T01"
