@@ -55,10 +55,23 @@ async def post_record(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
+        # never follow a redirect: aiohttp turns a POST answered 301/302/303 into a GET without
+        # the body, and that GET's 200 (an https redirect, a moved inbox, a login page) counted
+        # as delivered; a redirect is the endpoint's configuration to fix, and dead-lettered
         async with session.post(
-            url, data=unpacked.body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            url,
+            data=unpacked.body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,
         ) as response:
             await response.read()
+            if 300 <= response.status < 400:
+                location = response.headers.get("Location", "?")
+                return BadRecordError(
+                    f"endpoint redirected ({response.status}) to {location}: not followed",
+                    code=f"http-{response.status}",
+                )
             return classify_status(response.status)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         return RetriableError(f"endpoint unreachable: {type(exc).__name__}", code="unreachable")
