@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -121,15 +122,17 @@ async def replay(
     tracer = trace.get_tracer("samflyt")
     try:
         for row in rows:
-            with tracer.start_as_current_span("samflyt.dlq.replay"):
-                attempt = await _record(conn, row, why)
-                headers = _headers(row, attempt)
+
+            async def send(attempt: int, row: asyncpg.Record = row) -> None:
                 await producer.send_and_wait(
                     row["origin_topic"],
                     bytes(row["original"]),
                     key=bytes(row["origin_key"]) if row["origin_key"] is not None else None,
-                    headers=headers,
+                    headers=_headers(row, attempt),
                 )
+
+            with tracer.start_as_current_span("samflyt.dlq.replay"):
+                attempt = await _record(conn, row, why, send)
             done.append(
                 Replayed(
                     str(row["dead_letter_id"]), row["journey_id"], row["origin_topic"], attempt
@@ -140,13 +143,22 @@ async def replay(
     return done
 
 
-async def _record(conn: asyncpg.Connection, row: asyncpg.Record, why: str) -> int:
-    """Journey step, audit entry and replay count, in one transaction; returns the attempt."""
+async def _record(
+    conn: asyncpg.Connection,
+    row: asyncpg.Record,
+    why: str,
+    send: Callable[[int], Awaitable[None]],
+) -> int:
+    """Send the replay, then its journey step, audit entry and replay count, in one transaction;
+    returns the attempt. A send that fails leaves nothing marked (the dead letter counted as
+    replayed and ``--filter`` never took it again); a commit that fails after the send leaves
+    it unmarked, and a second replay is recognised by the validate stage as a duplicate."""
     async with conn.transaction():
         last = await conn.fetchval(
             "SELECT max(attempt) FROM message_journey WHERE message_id = $1", row["journey_id"]
         )
         attempt = int(last or 1) + 1
+        await send(attempt)
         who = audit.actor()
         await conn.execute(
             "INSERT INTO message_journey (message_id, step, at, stage, msg_type, sender_her_id,"
