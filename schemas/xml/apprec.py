@@ -102,7 +102,8 @@ class AppRecError:
         return cls(error)
 
 
-def _roles(msg: ParsedMessage, version: str, copy: bool) -> tuple[str | None, str | None]:
+def roles(msg: ParsedMessage, version: str, copy: bool) -> tuple[str | None, str | None]:
+    """(the AppRec sender's role, the receiver's role): what the AppRec XML writes."""
     if version == "1.1":
         return ("COP" if copy else "PRIM"), "AVS"
     if msg.standard in ("epikrise", "svarrapport"):
@@ -200,7 +201,7 @@ def build_apprec(
     w.sub(root, "MIGversion", _MIG[ver])
     w.sub(root, "GenDate", (now or datetime.now(_OSLO)).isoformat(timespec="seconds"))
     w.sub(root, "Id", apprec_id or str(uuid.uuid4()))
-    sender_role, receiver_role = _roles(msg, ver, copy)
+    sender_role, receiver_role = roles(msg, ver, copy)
     w.party(w.sub(root, "Sender"), as_receiver or msg.receiver, sender_role)
     w.party(w.sub(root, "Receiver"), msg.sender, receiver_role)
     w.sub(root, "Status", V=state.value, DN=state.text)
@@ -239,9 +240,14 @@ def receipts_for(
         return []
     targets = [(msg.receiver, False)] + [(c, True) for c in msg.copy_receivers]
     out: list[tuple[Party, bytes]] = []
+    answered: set[str] = set()
     for party, copy in targets:
         if is_ours is not None and not is_ours(party):
             continue
+        if party.her_id is not None:
+            if party.her_id in answered:
+                continue  # also listed as a copy receiver: one AppRec per receiver
+            answered.add(party.her_id)
         apprec_id = ids[len(out)] if ids is not None and len(out) < len(ids) else None
         out.append(
             (

@@ -10,7 +10,7 @@ from typing import Any
 from schemas.canonical import party_record
 from schemas.errors import MessageError
 from schemas.model import ParsedMessage, Party
-from schemas.xml.apprec import ERROR_TEXTS, AppRecStatus, receipts_for
+from schemas.xml.apprec import ERROR_TEXTS, AppRecStatus, receipts_for, roles
 from schemas.xml.catalog import apprec_version_for
 
 _STATUS = {
@@ -60,9 +60,8 @@ def receipt_records(
                 "direction": "OUTGOING",
                 "sender": party_record(receiver_party),
                 "receiver": party_record(msg.sender),
-                "sender_role": ("PRIM" if index == 0 else "COP")
-                if version == "1.1"
-                else ("REQ" if index == 0 else "SPR"),
+                # as the AppRec XML writes it (none for some 1.0 standards)
+                "sender_role": roles(msg, version, receiver_party is not msg.receiver)[0],
                 "info": {
                     "status": _STATUS[status],
                     "errors": [
