@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,9 @@ def plan(record: Record, config: DeliveryConfig) -> Target:
     message_id = unpacked.message_id
     if not message_id:
         raise BadRecordError("delivery without a message id", code="no-message-id")
-    name = _file_name(message_id)
+    # named by the delivery's own id when it has one: message ids are unique per sender only,
+    # and a second sender's message with the same id was taken as already delivered
+    name = _file_name(unpacked.delivery_id or message_id)
     recipient = config.recipients.get(her_id)
     if recipient is not None:
         return Target(recipient.directory, recipient.url, recipient.token_env, name, unpacked.body)
@@ -91,7 +94,7 @@ def write_atomically(directory: Path, name: str, data: bytes) -> None:
     if target.exists():
         return
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{name}.tmp"
+    tmp = directory / f".{name}.{uuid.uuid4().hex}.tmp"  # two writers never share one
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()

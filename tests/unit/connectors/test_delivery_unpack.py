@@ -44,3 +44,11 @@ def test_a_canonical_event_is_stored_under_its_ids() -> None:
     assert row.kind == "event" and row.message_id == event["message_id"]
     assert row.patient_key == event["patient"]["patient_key"]
     assert row.payload == record.value
+
+
+def test_a_delivery_file_is_named_by_the_delivery_id_not_the_message_id(tmp_path: Path) -> None:
+    # message ids are unique per sender only: another sender's message with the same id is
+    # another delivery, and must not be taken as already made
+    record, delivery = avro_record("Delivery", "samflyt.delivery.municipal")
+    target = plan(record, DeliveryConfig(topics=["t"], outbox_root=tmp_path))
+    assert target.file_name == f"{delivery['delivery_id']}.xml"
