@@ -48,8 +48,12 @@ def authenticate(token: str, senders: Sequence[SenderToken]) -> SenderToken | No
 
 
 def permitted_sender(sender: SenderToken, envelope_senders: Sequence[str]) -> str | None:
-    """The envelope's sender HER-id the organisation may send as, or ``None`` (forged)."""
-    for her_id in envelope_senders:
-        if her_id in sender.her_ids:
-            return her_id
+    """The envelope's sender HER-id if the organisation may send as it, or ``None`` (forged).
+
+    The most specific HER-id (the sending unit's when there is one) is the sender the pipeline
+    routes and answers as, so it is the one that must be the token's: an organisation's token
+    accepted for any unit nested under its own HER-id let it send as another organisation's
+    unit. A token lists every HER-id it sends as, its units included."""
+    if envelope_senders and envelope_senders[0] in sender.her_ids:
+        return envelope_senders[0]
     return None

@@ -60,7 +60,8 @@ def map_file(name: str, data: bytes, config: FileDropConfig) -> Record:
         return Record(data, position=position).rejected(error)
     sender = None
     if config.sender_her_ids is not None:
-        allowed = [s for s in envelope.sender_her_ids if s in config.sender_her_ids]
+        # the most specific HER-id is the sender routed and answered as (see permitted_sender)
+        allowed = [s for s in envelope.sender_her_ids[:1] if s in config.sender_her_ids]
         if not allowed:
             error = BadRecordError("sender HER-id is not one this inbox may send as", code="E21")
             return Record(data, position=position).rejected(error)

@@ -84,6 +84,44 @@ async def test_one_municipality_cannot_send_as_another(client, published) -> Non
     assert published.records == []
 
 
+def _from_unit(unit_her_id: str) -> bytes:
+    """The sample sent from a unit under the sending organisation (its HER-id nested)."""
+    unit = (
+        "<Organisation><OrganisationName>Legevakt</OrganisationName><Ident>"
+        f'<Id>{unit_her_id}</Id><TypeId V="HER" DN="HER-id" S="2.16.578.1.12.4.1.1.9051"/>'
+        "</Ident></Organisation>"
+    )
+    data = dialog()
+    marker = b"<HealthcareProfessional>"
+    return data.replace(marker, unit.encode() + marker, 1)
+
+
+async def test_an_organisations_token_cannot_send_as_a_unit_it_does_not_list(
+    client, published
+) -> None:
+    # the pipeline routes and answers as the most specific HER-id: another organisation's unit
+    resp = await client.post("/messages", data=_from_unit("8143541"), headers=auth(TOKEN))
+    assert resp.status == 403 and (await resp.json())["error"] == "E21"
+    assert published.records == []
+
+
+async def test_a_unit_the_token_lists_is_sent_as() -> None:
+    listed = config(
+        senders=[
+            {
+                "name": "kattskinnet",
+                "her_ids": [DIALOG_SENDER, "8143541"],
+                "token_sha256": token_digest(TOKEN),
+            }
+        ]
+    )
+    published = FakePublisher()
+    async with test_utils.TestClient(test_utils.TestServer(build_app(listed, published))) as c:
+        resp = await c.post("/messages", data=_from_unit("8143541"), headers=auth(TOKEN))
+    assert resp.status == 202
+    assert published.records[0].header(headers.SENDER_HER_ID) == "8143541"
+
+
 async def test_unreadable_xml_is_400_with_the_apprec_code(client) -> None:
     resp = await client.post("/messages", data=b"<MsgHead", headers=auth(TOKEN))
     assert resp.status == 400 and (await resp.json())["error"] == "T01"
