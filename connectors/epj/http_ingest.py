@@ -37,6 +37,9 @@ class HttpIngestConfig(SourceConfig):
     path: str = Field("/messages", pattern=r"^/")
     max_body_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1024, le=MAX_MESSAGE_BYTES)
     ack_timeout: float = Field(30.0, gt=0)
+    # messages held for the broker at once; more are answered 503 at once: while the broker is
+    # down nothing is taken from the queue, and every caller's retry added a whole body to it
+    max_waiting: int = Field(64, ge=1)
     accept_types: list[str] | None = Field(None, description="message-type globs; None: all")
     senders: list[SenderToken] = Field(min_length=1)
 
@@ -85,6 +88,10 @@ def build_app(config: HttpIngestConfig, submit: Submit) -> web.Application:
             record = record.with_header(TRACEPARENT, incoming or "")
         try:
             await asyncio.wait_for(submit(record), config.ack_timeout)
+        except asyncio.QueueFull:
+            response = _problem(503, "busy", "too many messages waiting for the broker; retry")
+            response.headers["Retry-After"] = "5"
+            return response
         except TimeoutError:
             response = _problem(503, "timeout", "not acknowledged in time; retry")
             response.headers["Retry-After"] = "5"
@@ -111,14 +118,16 @@ class HttpIngestSource(Source[HttpIngestConfig]):
 
     def __init__(self, config: HttpIngestConfig) -> None:
         super().__init__(config)
-        self._queue: asyncio.Queue[tuple[Record, asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Record, asyncio.Future[None]]] = asyncio.Queue(
+            maxsize=config.max_waiting
+        )
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
 
     async def _submit(self, record: Record) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((record, done))
+        self._queue.put_nowait((record, done))  # QueueFull: answered 503 at once
         await done
 
     async def on_start(self, committed: Mapping[str, str]) -> None:
@@ -150,9 +159,13 @@ class HttpIngestSource(Source[HttpIngestConfig]):
     async def poll(self, max_records: int) -> Sequence[Record]:
         records: list[Record] = []
         with contextlib.suppress(TimeoutError):
-            records.append(self._take(await asyncio.wait_for(self._queue.get(), 0.5)))
-        while records and len(records) < max_records and not self._queue.empty():
-            records.append(self._take(self._queue.get_nowait()))
+            first = await asyncio.wait_for(self._queue.get(), 0.5)
+            if not first[1].done():
+                records.append(self._take(first))
+        while len(records) < max_records and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if not item[1].done():  # else its caller gave up (503) and sends it again
+                records.append(self._take(item))
         return records
 
     def _take(self, item: tuple[Record, asyncio.Future[None]]) -> Record:

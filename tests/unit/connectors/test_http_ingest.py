@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import test_utils
 
 from connectors.epj._auth import token_digest
-from connectors.epj.http_ingest import HttpIngestConfig, build_app
+from connectors.epj.http_ingest import HttpIngestConfig, HttpIngestSource, build_app
 from connectors.sdk import Record, headers
 from tests.unit.connectors.messages import DIALOG_SENDER, dialog
 
@@ -152,3 +154,15 @@ async def test_duplicate_token_digests_are_a_config_problem() -> None:
     }
     with pytest.raises(ConnectorConfigError, match="share a token"):
         validate_config("epj-http", HttpIngestConfig, raw)
+
+
+async def test_while_nothing_is_taken_the_waiting_messages_are_bounded() -> None:
+    source = HttpIngestSource(config(max_waiting=1))
+    first = asyncio.ensure_future(source._submit(Record(b"<a/>", message_id="a")))
+    await asyncio.sleep(0)
+    with pytest.raises(asyncio.QueueFull):  # answered 503 "busy" by the app
+        await source._submit(Record(b"<b/>", message_id="b"))
+    first.cancel()  # its caller gave up (timed out: 503) and will send it again
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    assert await source.poll(10) == []  # the abandoned message is not published
