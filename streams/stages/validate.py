@@ -5,14 +5,14 @@ the receipts (AppRecs) the sender is owed. Pure: no I/O, the registry is an in-m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from schemas.canonical import to_canonical
 from schemas.errors import MessageError
-from schemas.model import ParsedMessage
+from schemas.model import ParsedMessage, Party
 from schemas.xml import ParseLimits, parse_message
 from schemas.xml.apprec import AppRecStatus
 from schemas.xml.identifiers import mask
@@ -80,7 +80,7 @@ def validate(
     try:
         parsed = parse_message(raw, limits=limits)
     except MessageError as error:
-        return _rejected(error, None, raw, origin, traceparent, None, received_at)
+        return _rejected(error, None, raw, origin, traceparent, None, received_at, registry)
     national_id = parsed.patient.national_id if parsed.patient else None
     key = patient_key(national_id) if national_id else None
     try:
@@ -92,12 +92,24 @@ def validate(
         )
         _check_receiver_accepts(parsed, registry)
     except MessageError as error:
-        return _rejected(error, parsed, raw, origin, traceparent, key, received_at)
+        return _rejected(error, parsed, raw, origin, traceparent, key, received_at, registry)
     event = to_canonical(parsed, patient_key=key, received_at=received_at, trace_parent=traceparent)
     receipts = receipt_records(
-        parsed, AppRecStatus.OK, patient_key=key, traceparent=traceparent, now=received_at
+        parsed,
+        AppRecStatus.OK,
+        patient_key=key,
+        traceparent=traceparent,
+        is_ours=_answers_for(parsed, registry),
+        now=received_at,
     )
     return Accepted(parsed, event, key, receipts)
+
+
+def _answers_for(msg: ParsedMessage, registry: RegistryView) -> Callable[[Party], bool]:
+    """Whom samflyt sends AppRecs as: the addressed receiver, and the copy receivers it serves
+    (in the address register); a copy receiver it does not know gets nothing from samflyt, so
+    samflyt does not acknowledge the message in its name."""
+    return lambda party: party is msg.receiver or registry.party(party.her_id) is not None
 
 
 def _check_receiver_accepts(msg: ParsedMessage, registry: RegistryView) -> None:
@@ -130,6 +142,7 @@ def _rejected(
     traceparent: str | None,
     key: str | None,
     now: datetime,
+    registry: RegistryView,
 ) -> Rejected:
     dead_letter = {
         "dead_letter_id": uuid.uuid4(),
@@ -162,6 +175,7 @@ def _rejected(
             [error],
             patient_key=key,
             traceparent=traceparent,
+            is_ours=_answers_for(parsed, registry),
             now=now,
         )
         if parsed is not None

@@ -1,0 +1,29 @@
+"""Whom the validate stage answers as: the addressed receiver, and the copy receivers samflyt
+serves; a copy receiver it does not know gets nothing, so no AppRec is sent in its name."""
+
+from __future__ import annotations
+
+from streams.registries.records import CareLevel, PartyKind
+from streams.registries.view import RegistryView
+from streams.stages.validate import Accepted, Origin, validate
+from tests.unit.routing.test_route import party
+from tests.unit.xml.conftest import sample
+
+EPIKRISE = sample("sarepta/epikrise-1.2/epikrise_v1.2_n.xml")  # to 91393, copy to 95136
+ORIGIN = Origin("raw.epj", 0, 1, None, None, ())
+
+
+def _answered_as(*registered: str) -> list[str]:
+    view = RegistryView()
+    for her_id in registered:
+        view.put_party(party(her_id, PartyKind.GP_OFFICE, CareLevel.GP))
+    result = validate(
+        EPIKRISE, origin=ORIGIN, registry=view, patient_key=lambda nid: "k", test_environment=True
+    )
+    assert isinstance(result, Accepted)
+    return [r["sender"]["her_id"] for r in result.receipts]
+
+
+def test_a_copy_receiver_samflyt_does_not_serve_gets_no_apprec_in_its_name() -> None:
+    assert _answered_as("91393") == ["91393"]
+    assert _answered_as("91393", "95136") == ["91393", "95136"]
