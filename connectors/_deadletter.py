@@ -29,12 +29,14 @@ def dead_letter(
     topic: str,
     connector: str,
     stage: str,
+    target_topic: str | None = None,
 ) -> Outgoing:
     """The dead letter for ``record`` (pure: ``record`` is not changed).
 
     ``stage`` says where it failed: ``source`` (the source rejected it), ``publish`` (the
     broker refused it) or ``sink`` (the sink could not write it). A record a sink read from
-    Kafka also gets its origin topic/partition/offset.
+    Kafka also gets its origin topic/partition/offset; a source's record the topic it was meant
+    for (``target_topic``).
     """
     headers = record.headers
     for name, value in (
@@ -44,6 +46,8 @@ def dead_letter(
         (h.ERROR_STAGE, stage),
     ):
         headers = h.with_header(headers, name, value)
+    if stage != "sink" and target_topic:  # where it was to be published: a replay sends it there
+        headers = h.with_header(headers, h.ERROR_TOPIC, target_topic)
     if stage == "sink" and record.position is not None:
         origin_topic, _, partition = record.position.stream.rpartition(":")
         headers = h.with_header(headers, h.ERROR_TOPIC, origin_topic)

@@ -201,7 +201,12 @@ class SourceRunner:
     def _dead_letter(self, record: Record, error: BaseException, stage: str) -> Outgoing:
         self.dead_lettered_count += 1
         return dead_letter(
-            record, error, topic=self.config.dead_letter_topic, connector=self.name, stage=stage
+            record,
+            error,
+            topic=self.config.dead_letter_topic,
+            connector=self.name,
+            stage=stage,
+            target_topic=record.topic or self.config.topic,
         )
 
     async def _publish(self, outgoing: list[Outgoing]) -> list[Ack]:
@@ -218,7 +223,10 @@ class SourceRunner:
                 elif getattr(answer, "retriable", False):
                     retry.append(i)
                 elif outgoing[i].topic != self.config.dead_letter_topic:
-                    record = Record(outgoing[i].value, outgoing[i].key, outgoing[i].headers)
+                    record = Record(
+                        outgoing[i].value, outgoing[i].key, outgoing[i].headers,
+                        topic=outgoing[i].topic,
+                    )  # fmt: skip
                     outgoing[i] = self._dead_letter(record, answer, "publish")
                     retry.append(i)
                 elif outgoing[i].value:

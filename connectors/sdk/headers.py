@@ -48,7 +48,7 @@ ERROR_REASON = "samflyt.error.reason"
 ERROR_CODE = "samflyt.error.code"
 ERROR_CONNECTOR = "samflyt.error.connector"
 ERROR_STAGE = "samflyt.error.stage"  # source | publish | sink
-ERROR_TOPIC = "samflyt.error.topic"  # where a sink read the record
+ERROR_TOPIC = "samflyt.error.topic"  # where a sink read the record / a source meant it to go
 ERROR_PARTITION = "samflyt.error.partition"
 ERROR_OFFSET = "samflyt.error.offset"
 # a dead letter without the record's bytes (the broker refused them): their size and why

@@ -11,23 +11,27 @@ import base64
 import dataclasses
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.kafka import read_from
-from connectors.sdk.records import Record
+from connectors.sdk import headers as h
+from connectors.sdk.records import Position, Record
 from schemas.catalogue import CANONICAL_EVENT
 from schemas.codec import Codec
 from streams.journey.provenance import attempt_of
 from streams.journey.rows import JourneyRow, journey_id_of_dead_letter, rows_for
 from streams.journey.store import DeadLetterRow
 from streams.metrics import DEAD_LETTERS, JOURNEY_ROWS, RECEIPTS
+from streams.stages.validate import REASON_OF_CODE
 from streams.telemetry import first_traceparent, trace_id_of
 
-__all__ = ["collect", "decode_record"]
+__all__ = ["collect", "connector_dead_letter", "decode_record"]
 
 log = logging.getLogger(__name__)
+_NO = Position("", "")
 
 
 def collect(
@@ -40,7 +44,10 @@ def collect(
     for item in records:
         topic = read_from(item).topic
         try:
-            name, record = decode_record(codec, item.value, topic == canonical_topic)
+            if item.header(h.ERROR_STAGE) is not None:  # a connector's: raw bytes and headers
+                name, record = DEAD_LETTER, connector_dead_letter(item)
+            else:
+                name, record = decode_record(codec, item.value, topic == canonical_topic)
         except Exception:  # an undecodable record is the producer's bug: log, don't stop
             JOURNEY_ROWS.labels("undecodable").inc()
             log.error("journey: undecodable record", extra={"topic": topic})
@@ -66,6 +73,51 @@ def collect(
         elif short == "Receipt":
             RECEIPTS.labels((record.get("info") or {}).get("status", "UNKNOWN")).inc()
     return rows, dead
+
+
+DEAD_LETTER = "no.samflyt.deadletter.DeadLetter"
+_CONNECTOR_LETTERS = uuid.UUID("3f9d3c1e-8a51-5b7e-9c2d-6e4f1a0b8d27")
+_STAGE_OF_CONNECTOR = {"source": "INGEST", "publish": "INGEST", "sink": "DELIVER"}
+
+
+def connector_dead_letter(item: Record) -> dict[str, Any]:
+    """A connector's dead letter (the record's bytes, ``samflyt.error.*`` headers) as the
+    pipeline's ``DeadLetter`` record, so ``samflyt dlq`` lists, shows and replays it too: a
+    source's to the topic it was meant for, a sink's to the delivery topic it was read from.
+    Its id follows from where it lies on the topic, so reading it again changes nothing."""
+    where = read_from(item)
+    stage = item.header(h.ERROR_STAGE) or "source"
+    code = item.header(h.ERROR_CODE) or ""
+    reason = "DELIVERY_FAILED" if stage == "sink" else REASON_OF_CODE.get(code, "OTHER")
+    partition, offset = item.header(h.ERROR_PARTITION), item.header(h.ERROR_OFFSET)
+    message_id = item.header(h.MESSAGE_ID)
+    return {
+        "dead_letter_id": uuid.uuid5(
+            _CONNECTOR_LETTERS, f"{where.topic}:{where.partition}:{(item.position or _NO).offset}"
+        ),
+        "failed_at": item.timestamp or datetime.now(UTC),
+        "stage": _STAGE_OF_CONNECTOR.get(stage, "OTHER"),
+        "reason": reason,
+        "reason_code": code if code[:1] in ("T", "E", "X") and code[1:].isdigit() else None,
+        "detail": f"{item.header(h.ERROR_CONNECTOR) or 'connector'} ({stage}): "
+        + (item.header(h.ERROR_REASON) or code or "failed"),
+        "message_id": message_id.strip().lower() if message_id else None,
+        "msg_type": item.header(h.MESSAGE_TYPE),
+        "sender_her_id": item.header(h.SENDER_HER_ID),
+        "original": item.value or b"",
+        "origin": {
+            "topic": item.header(h.ERROR_TOPIC) or "",
+            "partition": int(partition) if partition and partition.isdigit() else None,
+            "offset": int(offset) if offset and offset.isdigit() else None,
+            "timestamp": None,
+            "key": item.key,
+            "headers": [
+                {"key": k, "value": v}
+                for k, v in item.headers
+                if not k.startswith("samflyt.error.")
+            ],
+        },
+    }
 
 
 def decode_record(codec: Codec, value: bytes, is_event: bool) -> tuple[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ from streams.registries.records import CareLevel, PartyKind
 from streams.registries.view import RegistryView
 from streams.stages.receipts import receipt_records
 
-_REASON_OF_CODE = {
+REASON_OF_CODE = {
     "T01": "MALFORMED", "T99": "MALFORMED", "T02": "SCHEMA_INVALID",
     "T10": "UNSUPPORTED_FORMAT", "E10": "INVALID_MESSAGE_ID", "E21": "UNKNOWN_RECEIVER",
     "E30": "INVALID_PATIENT", "E31": "INVALID_PATIENT", "E32": "INVALID_PATIENT",
@@ -131,7 +131,7 @@ def _check_receiver_accepts(msg: ParsedMessage, registry: RegistryView) -> None:
 def reason_of(error: MessageError) -> str:
     if isinstance(error, ReceiverCannotAccept):
         return "RECEIVER_CANNOT_ACCEPT"
-    return _REASON_OF_CODE.get(error.code, "OTHER")
+    return REASON_OF_CODE.get(error.code, "OTHER")
 
 
 def _rejected(

@@ -8,6 +8,9 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
+from connectors._deadletter import dead_letter
+from connectors.sdk import BadRecordError
+from connectors.sdk.headers import MESSAGE_ID
 from connectors.sdk.records import Position, Record
 from schemas.catalogue import CANONICAL_EVENT
 from schemas.codec import default_codec
@@ -89,3 +92,41 @@ def test_an_undecodable_record_is_counted_and_skipped() -> None:
     rows, dead = collect(CODEC, CANONICAL, batch)
     assert {r.message_id for r in rows} == {good["message_id"]} and not dead
     assert _metric("samflyt_journey_rows_total", outcome="undecodable") == before + 1
+
+
+def _connector_letter(record: Record, error: Exception, stage: str, offset: int) -> Record:
+    letter = dead_letter(
+        record, error, topic="test.x.deadletter", connector="epj-filedrop", stage=stage,
+        target_topic="test.x.raw.epj",
+    )  # fmt: skip
+    return Record(
+        letter.value,
+        key=letter.key,
+        headers=letter.headers,
+        position=Position("test.x.deadletter:0", str(offset)),
+        timestamp=WRITTEN,
+    )
+
+
+def test_a_connectors_dead_letters_are_filed_where_the_dlq_tools_find_them() -> None:
+    rejected = Record(b"<MsgHead", key=b"56704", headers=((MESSAGE_ID, b"M-1"),))
+    delivery = Record(
+        b"avro delivery bytes",
+        key=b"8143541",
+        headers=((MESSAGE_ID, b"m-2"),),
+        position=Position("test.x.delivery.gp:3", "42"),
+    )
+    batch = [
+        _connector_letter(rejected, BadRecordError("not well-formed", code="T01"), "source", 7),
+        _connector_letter(delivery, BadRecordError("endpoint refused", code="http-400"), "sink", 8),
+    ]
+    rows, dead = collect(CODEC, CANONICAL, batch)
+    (source, sink) = dead
+    # (id, failed_at, stage, reason, code, detail, message_id, journey_id, type, sender,
+    #  origin topic, partition, offset, key, headers, original, trace_id)
+    assert source[2:5] == ("INGEST", "MALFORMED", "T01") and source[6:8] == ("m-1", "m-1")
+    assert source[10] == "test.x.raw.epj" and source[15] == b"<MsgHead"  # replayed there
+    assert sink[2:5] == ("DELIVER", "DELIVERY_FAILED", None)
+    assert sink[10:13] == ("test.x.delivery.gp", 3, 42) and sink[15] == b"avro delivery bytes"
+    assert {r.step for r in rows} == {"deadlettered"}
+    assert collect(CODEC, CANONICAL, batch)[1][0][0] == source[0]  # read again: the same id
