@@ -14,17 +14,19 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas.codec import Codec, default_codec
 from schemas.pseudonym import patient_key as keyed_hash
-from streams.admin import partitions_of
+from streams.admin import ensure_topics, partitions_of
 from streams.db import connect
 from streams.registries.store import read_national_services, read_parties, read_patient_entries
 from streams.registries.view import RegistryView
 from streams.registries.wire import context_from_entry, party_from_record, party_to_record
 from streams.settings import Settings
+from streams.topics import BY_NAME
 
 log = logging.getLogger(__name__)
 PARTIES, PATIENTS = "registry.parties", "registry.patients"
@@ -73,6 +75,8 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
     topics hold that the tables no longer have (a patient who left every registry table kept
     the entry for ever: compaction keeps the last value of a key); returns (parties, patients)."""
     codec = codec or default_codec()
+    # a fresh deployment publishes before any worker created the topics: create these two
+    await ensure_topics(settings, [BY_NAME[PARTIES], BY_NAME[PATIENTS]])
     conn = await connect(settings)
     try:
         parties = await read_parties(conn)
@@ -192,23 +196,33 @@ class RegistryFeed:
         today = self.today()
         for tp, records in batches.items():
             for record in records:
-                if record.value is None:  # tombstone: the party or patient is gone
-                    key = record.key.decode() if record.key else None
-                    if tp.topic == parties_topic:
-                        self.view.remove(her_id=key)
-                    else:
-                        self.view.remove(patient_key=key)
-                    continue
-                if tp.topic == parties_topic:
-                    self.view.put_party(
-                        party_from_record(self.codec.decode_as("CommunicationParty", record.value))
+                try:
+                    self._apply_one(tp.topic == parties_topic, record, today)
+                except Exception:  # e.g. a schema id this worker does not know (an upgrade)
+                    log.exception(
+                        "registry record skipped: not readable",
+                        extra={"topic": tp.topic, "offset": f"{tp.partition}:{record.offset}"},
                     )
-                else:
-                    self.view.put_patient(
-                        context_from_entry(
-                            self.codec.decode_as("PatientRegistryEntry", record.value), today=today
-                        )
-                    )
+
+    def _apply_one(self, is_party: bool, record: Any, today: date) -> None:
+        """One record. A record that could not be read used to end the follow task, and the
+        worker routed with a registry that never changed again; now it is skipped, logged."""
+        key = record.key.decode() if record.key else None
+        if record.value is None:  # tombstone: the party or patient is gone
+            if is_party:
+                self.view.remove(her_id=key)
+            else:
+                self.view.remove(patient_key=key)
+        elif is_party:
+            self.view.put_party(
+                party_from_record(self.codec.decode_as("CommunicationParty", record.value))
+            )
+        else:
+            self.view.put_patient(
+                context_from_entry(
+                    self.codec.decode_as("PatientRegistryEntry", record.value), today=today
+                )
+            )
 
     async def stop(self) -> None:
         if self._task is not None:

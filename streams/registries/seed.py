@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas.errors import ConfigError
 from streams.db import connect
 from streams.registries.store import replace_registry
 from streams.settings import Settings
@@ -9,6 +10,14 @@ from streams.synthetic import SyntheticWorld
 
 
 async def seed_registry(settings: Settings, world: SyntheticWorld) -> None:
+    """Replace the registry tables with a synthetic world: refused in production, where it
+    would replace the real address register (``samflyt demo``, ``registry seed-synthetic``)."""
+    if settings.environment == "production":
+        raise ConfigError(
+            "SAMFLYT_ENVIRONMENT",
+            "production: the synthetic registry would replace the real one (demo and"
+            " seed-synthetic are for development and test deployments)",
+        )
     conn = await connect(settings)
     try:
         await replace_registry(

@@ -3,17 +3,23 @@ care relationships start and end on their own dates all the same, and a tombston
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from types import SimpleNamespace
 
+import pytest
 from aiokafka import TopicPartition
 
 from schemas.codec import default_codec
-from streams.registries.feed import PATIENTS, RegistryFeed
+from schemas.errors import ConfigError
+from streams.demo import run_demo
+from streams.registries.feed import PARTIES, PATIENTS, RegistryFeed
 from streams.registries.records import CareRelationship, ProxyRight
-from streams.registries.wire import context_from_entry, patient_entry
+from streams.registries.seed import seed_registry
+from streams.registries.wire import context_from_entry, party_to_record, patient_entry
 from streams.routing.evaluate import route
 from streams.settings import Settings
+from streams.synthetic import build_world
 from tests.unit.routing.test_route import RULES, facts, world
 
 NID = "13116900216"
@@ -67,3 +73,22 @@ def test_a_running_workers_view_routes_by_the_day_and_forgets_on_a_tombstone() -
     assert proxies() == []
     feed._apply({patients: [SimpleNamespace(key=b"pk1", value=None)]})
     assert feed.view.patient("pk1") is None
+
+
+def test_a_record_the_feed_cannot_read_is_skipped_and_the_feed_goes_on() -> None:
+    settings = Settings()
+    feed = RegistryFeed(settings, codec=default_codec())
+    parties = TopicPartition(settings.topic(PARTIES), 0)
+    party = next(iter(world().parties.values()))
+    good = default_codec().encode("CommunicationParty", party_to_record(party))
+    unreadable = SimpleNamespace(key=b"x", value=b"\x00\x00\x00\x99\x99garbage", offset=1)
+    feed._apply({parties: [unreadable, SimpleNamespace(key=party.her_id.encode(), value=good)]})
+    assert feed.view.party(party.her_id) is not None
+
+
+def test_the_synthetic_registry_and_the_demo_are_refused_in_production() -> None:
+    production = Settings(environment="production", patient_key_secret="s" * 40)
+    with pytest.raises(ConfigError, match="production"):
+        asyncio.run(seed_registry(production, build_world(seed=1, scale="small")))
+    with pytest.raises(ConfigError, match="production"):
+        asyncio.run(run_demo(production))
