@@ -36,8 +36,13 @@ class _YamlFileSource(PydanticBaseSettingsSource):
             return {}
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"cannot read {path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"cannot read {path}: {exc}") from None
+        except yaml.YAMLError as exc:
+            # where, not what: PyYAML's message quotes the file, secrets included
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} is not valid YAML{where}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} must hold a mapping of settings")
         return data
@@ -97,6 +102,21 @@ class Settings(BaseSettings):
             / "faust"
         )
     )
+
+    @field_validator("overdue_after", "dedup_window", mode="before")
+    @classmethod
+    def _seconds_or_iso(cls, value: Any) -> Any:
+        """Durations as seconds (``3600``) or ISO 8601 (``P7D``), also from the environment."""
+        if isinstance(value, str) and value.strip().lstrip("+").replace(".", "", 1).isdigit():
+            return float(value)
+        return value
+
+    @field_validator("overdue_after", "dedup_window")
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration")
+        return value
 
     @field_validator("kafka_bootstrap")
     @classmethod

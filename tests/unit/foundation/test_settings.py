@@ -102,3 +102,26 @@ async def test_a_worker_freezes_its_long_lived_objects_once_the_registry_is_load
         assert frozen > 1000 and gc.get_freeze_count() > 1000  # modules alone are thousands
     finally:
         gc.unfreeze()
+
+
+def test_durations_are_seconds_or_iso_and_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMFLYT_DEDUP_WINDOW", "3600")
+    monkeypatch.setenv("SAMFLYT_OVERDUE_AFTER", "P2D")
+    loaded = load_settings()
+    assert loaded.dedup_window.total_seconds() == 3600
+    assert loaded.overdue_after.days == 2
+    monkeypatch.setenv("SAMFLYT_DEDUP_WINDOW", "-P7D")  # would switch duplicate detection off
+    with pytest.raises(ConfigError, match="SAMFLYT_DEDUP_WINDOW"):
+        load_settings()
+
+
+def test_a_broken_settings_file_is_named_without_quoting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "a-patient-key-secret-nobody-may-read-0123456789"
+    config = tmp_path / "samflyt.yaml"
+    config.write_text(f'patient_key_secret: "{secret}"\nrules: [unclosed\n')
+    monkeypatch.setenv("SAMFLYT_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="not valid YAML at line") as info:
+        load_settings()
+    assert secret[:12] not in str(info.value)
