@@ -188,6 +188,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SamflytError as exc:
         print(f"samflyt: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if not _operational(exc):
+            raise  # a bug: its traceback is what the next engineer needs
+        # a missing file, an unreachable or unmigrated database, a broker that does not answer:
+        # one line naming it (2), not a traceback; 1 stays "the input was invalid"
+        print(f"samflyt: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _operational(exc: BaseException) -> bool:
+    """Errors of the machine and the services around a command, not of samflyt's code (the
+    database and broker clients are imported only by the commands that use them)."""
+    library = type(exc).__module__.split(".")[0]
+    return isinstance(exc, (OSError, ValueError)) or library in ("asyncpg", "aiokafka")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or "(no detail)"
 
 
 if __name__ == "__main__":
