@@ -26,11 +26,20 @@ fetch() {
 }
 
 running_pid() {
-  # the process is found by its state directory, so a lost or overwritten pid file cannot hide it
+  # the process is found by its state directory, so a lost or overwritten pid file cannot hide
+  # it; the path is compared as a fixed string, argument by argument (as a pgrep pattern, a
+  # state directory with "+", "(" or "[" never matched, and a running broker looked stopped)
   local pid
-  pid=$(pgrep -f -- "-Dkafka.logs.dir=$home/logs " | head -n1) || true
-  [ -n "$pid" ] && { echo "$pid" > "$pidfile"; echo "$pid"; return 0; }
+  for pid in $(pgrep -f -- 'kafka[.]Kafka' || true); do
+    if tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -Fxq -- "-Dkafka.logs.dir=$home/logs"; then
+      echo "$pid" > "$pidfile"; echo "$pid"; return 0
+    fi
+  done
   return 1
+}
+
+port_free() {  # nothing listens on 127.0.0.1:$1
+  python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))" "$1" 2>/dev/null
 }
 
 write_config() {
@@ -73,6 +82,10 @@ start() {
       -t "$(cat "$home/cluster.id")" -c "$home/server.properties" >"$home/logs/format.out" 2>&1 \
       || { cat "$home/logs/format.out" >&2; die "formatting Kafka storage failed"; }
   fi
+  # another process on our ports would answer the readiness check in our broker's place
+  for port in "$SAMFLYT_KAFKA_PORT" "$SAMFLYT_KAFKA_CONTROLLER_PORT"; do
+    port_free "$port" || die "port $port is taken by another process (SAMFLYT_KAFKA_PORT / SAMFLYT_KAFKA_CONTROLLER_PORT)"
+  done
   log "starting kafka $KAFKA_VERSION on 127.0.0.1:$SAMFLYT_KAFKA_PORT"
   setsid nohup java -Xms256m "-Xmx$SAMFLYT_KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     "-Dkafka.logs.dir=$home/logs" "-Dlog4j2.configurationFile=$here/log4j2.properties" \
@@ -83,6 +96,7 @@ start() {
     stop || true
     die "kafka did not answer metadata requests within 90 s (logs in $home/logs)"
   fi
+  kill -0 "$(cat "$pidfile")" 2>/dev/null || die "kafka exited during start (logs in $home/logs)"
   log "kafka ready (pid $(cat "$pidfile"))"
 }
 

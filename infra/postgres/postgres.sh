@@ -65,7 +65,7 @@ start() {
   if is_running; then log "postgres already running on 127.0.0.1:$SAMFLYT_PG_PORT"; else
     log "starting postgres on 127.0.0.1:$SAMFLYT_PG_PORT"
     touch "$pglog"; [ "$(id -u)" = "0" ] && chown postgres:postgres "$pglog"
-    as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$pglog" -w -t 60 start >/dev/null \
+    as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$pglog" -w -t 60 start >/dev/null 9>&- \
       || { tail -n 30 "$pglog" >&2; die "postgres did not start (log: $pglog)"; }
   fi
   if ! PGPASSWORD=$SAMFLYT_PG_PASSWORD psql -h 127.0.0.1 -p "$SAMFLYT_PG_PORT" -U samflyt -d postgres -tAc \
@@ -94,9 +94,18 @@ status() {
     echo "postgres: stopped"; return 1; fi
 }
 
+# one start/stop at a time per state directory (two `make up` or test sessions may race: initdb
+# into a directory another is filling, or a second postmaster); pg_ctl does not inherit fd 9
+locked() {
+  mkdir -p "$SAMFLYT_STATE_DIR/postgres"
+  exec 9>"$SAMFLYT_STATE_DIR/postgres/.lock"
+  flock -w 180 9 || die "another start/stop of this database is still running"
+  "$@"
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) locked start ;;
+  stop) locked stop ;;
   status) status ;;
   url) echo "postgresql://samflyt:$SAMFLYT_PG_PASSWORD@127.0.0.1:$SAMFLYT_PG_PORT/samflyt" ;;
   *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
