@@ -173,10 +173,18 @@ class RegistryFeed:
         while not await self._caught_up(end):
             self._apply(await consumer.getmany(timeout_ms=500))
         self.ready.set()
-        log.info(
-            "registry loaded",
-            extra={"parties": len(self.view.parties), "patients": len(self.view.patients)},
-        )
+        counts = {"parties": len(self.view.parties), "patients": len(self.view.patients)}
+        if not self.view.parties:  # every message would be rejected as to an unknown receiver
+            log.warning(
+                "registry loaded EMPTY: run `samflyt registry publish`; until then messages"
+                " are rejected (E21)",
+                extra=counts,
+            )
+        else:
+            log.info(
+                f"registry loaded: {counts['parties']} parties, {counts['patients']} patients",
+                extra=counts,
+            )
         self._task = asyncio.create_task(self._follow())
 
     async def _caught_up(self, end: dict[TopicPartition, int]) -> bool:
