@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,13 +47,14 @@ def authenticate(token: str, senders: Sequence[SenderToken]) -> SenderToken | No
     return found
 
 
-def permitted_sender(sender: SenderToken, envelope_senders: Sequence[str]) -> str | None:
-    """The envelope's sender HER-id if the organisation may send as it, or ``None`` (forged).
+def permitted_sender(her_ids: Collection[str], envelope_senders: Sequence[str]) -> str | None:
+    """The envelope's sender HER-id if ``her_ids`` (a token's, an inbox's) may send as it, or
+    ``None`` (forged).
 
     The most specific HER-id (the sending unit's when there is one) is the sender the pipeline
     routes and answers as, so it is the one that must be the token's: an organisation's token
     accepted for any unit nested under its own HER-id let it send as another organisation's
     unit. A token lists every HER-id it sends as, its units included."""
-    if envelope_senders and envelope_senders[0] in sender.her_ids:
+    if envelope_senders and envelope_senders[0] in her_ids:
         return envelope_senders[0]
     return None

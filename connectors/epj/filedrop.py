@@ -20,6 +20,7 @@ from pydantic import DirectoryPath, Field
 from .._envelope import accepts, read_envelope, to_record
 from ..sdk import MAX_MESSAGE_BYTES, BadRecordError, Position, Record, Source, SourceConfig
 from ..sdk.base import Health, HealthStatus
+from ._auth import permitted_sender
 from ._files import Stability, is_candidate, move_aside, write_reason
 
 __all__ = ["FileDropConfig", "FileDropSource", "map_file"]
@@ -60,12 +61,10 @@ def map_file(name: str, data: bytes, config: FileDropConfig) -> Record:
         return Record(data, position=position).rejected(error)
     sender = None
     if config.sender_her_ids is not None:
-        # the most specific HER-id is the sender routed and answered as (see permitted_sender)
-        allowed = [s for s in envelope.sender_her_ids[:1] if s in config.sender_her_ids]
-        if not allowed:
+        sender = permitted_sender(config.sender_her_ids, envelope.sender_her_ids)
+        if sender is None:
             error = BadRecordError("sender HER-id is not one this inbox may send as", code="E21")
             return Record(data, position=position).rejected(error)
-        sender = allowed[0]
     return to_record(data, envelope, position=position, authenticated_sender=sender)
 
 

@@ -77,7 +77,7 @@ def build_app(config: HttpIngestConfig, submit: Submit) -> web.Application:
             return _problem(400, exc.code, str(exc))
         if not accepts(config.accept_types, envelope.msg_type):
             return _problem(422, "T10", f"message type {envelope.msg_type} not accepted here")
-        her_id = permitted_sender(sender, envelope.sender_her_ids)
+        her_id = permitted_sender(sender.her_ids, envelope.sender_her_ids)
         if her_id is None:
             return _problem(
                 403, "E21", "the sender HER-id in the envelope is not the authenticated one"
