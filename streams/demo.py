@@ -13,13 +13,12 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from schemas.errors import ConfigError
 from streams import harness
 from streams.admin import ensure_topics
 from streams.db import migrate_database
 from streams.pipeline import build_pipeline
 from streams.registries.feed import publish_registry
-from streams.registries.seed import seed_registry
+from streams.registries.seed import refuse_in_production, seed_registry
 from streams.settings import Settings
 from streams.synthetic import TrafficItem, build_world, scenario_traffic
 
@@ -27,11 +26,7 @@ OVERDUE_IN_DEMO = timedelta(seconds=5)
 
 
 async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
-    if settings.environment == "production":  # before anything is migrated or created
-        raise ConfigError(
-            "SAMFLYT_ENVIRONMENT",
-            "production: the demo replaces the registry with synthetic data; run it elsewhere",
-        )
+    refuse_in_production(settings)  # before anything is migrated or created
     settings = settings.model_copy(update={"overdue_after": OVERDUE_IN_DEMO})
     print(f"kafka       {settings.kafka_bootstrap}   topics {settings.topic_prefix}*")
     applied = await migrate_database(settings)

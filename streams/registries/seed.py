@@ -9,15 +9,20 @@ from streams.settings import Settings
 from streams.synthetic import SyntheticWorld
 
 
-async def seed_registry(settings: Settings, world: SyntheticWorld) -> None:
-    """Replace the registry tables with a synthetic world: refused in production, where it
-    would replace the real address register (``samflyt demo``, ``registry seed-synthetic``)."""
+def refuse_in_production(settings: Settings) -> None:
+    """The synthetic registry replaces the real address register: ``samflyt demo`` and
+    ``registry seed-synthetic`` are for development and test deployments only."""
     if settings.environment == "production":
         raise ConfigError(
             "SAMFLYT_ENVIRONMENT",
             "production: the synthetic registry would replace the real one (demo and"
             " seed-synthetic are for development and test deployments)",
         )
+
+
+async def seed_registry(settings: Settings, world: SyntheticWorld) -> None:
+    """Replace the registry tables with a synthetic world (refused in production)."""
+    refuse_in_production(settings)
     conn = await connect(settings)
     try:
         await replace_registry(
