@@ -162,17 +162,16 @@ class SourceRunner:
         """Publish one polled batch and commit it (steps 1-4 of the module docstring)."""
         now = datetime.now(UTC)
         prepared = [prepare(r, self.name, now) for r in records]
+        claim_ids = [claim_id(r.key, r.message_id) for r in prepared]
         claims: dict[str, str] = {}
-        for r in prepared:
-            cid = claim_id(r.key, r.message_id)
+        for r, cid in zip(prepared, claim_ids, strict=True):
             if cid is not None and r.error is None:
                 claims.setdefault(cid, r.topic or self.config.topic)
         done = await self.store.claim(self.name, list(claims.items()))
         outgoing: list[Outgoing] = []
         ids: list[str | None] = []
         seen: set[str] = set(done)
-        for r in prepared:
-            cid = claim_id(r.key, r.message_id)
+        for r, cid in zip(prepared, claim_ids, strict=True):
             if r.error is not None:
                 outgoing.append(self._dead_letter(r, r.error, "source"))
                 ids.append(None)
