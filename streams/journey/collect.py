@@ -18,7 +18,7 @@ from typing import Any
 
 from connectors.kafka import read_from
 from connectors.sdk import headers as h
-from connectors.sdk.records import Position, Record
+from connectors.sdk.records import Record
 from schemas.catalogue import CANONICAL_EVENT
 from schemas.codec import Codec
 from streams.journey.provenance import attempt_of
@@ -31,7 +31,6 @@ from streams.telemetry import first_traceparent, trace_id_of
 __all__ = ["collect", "connector_dead_letter", "decode_record"]
 
 log = logging.getLogger(__name__)
-_NO = Position("", "")
 
 
 def collect(
@@ -85,7 +84,8 @@ def connector_dead_letter(item: Record) -> dict[str, Any]:
     pipeline's ``DeadLetter`` record, so ``samflyt dlq`` lists, shows and replays it too: a
     source's to the topic it was meant for, a sink's to the delivery topic it was read from.
     Its id follows from where it lies on the topic, so reading it again changes nothing."""
-    where = read_from(item)
+    where = read_from(item)  # raises for a record without a position
+    assert item.position is not None
     stage = item.header(h.ERROR_STAGE) or "source"
     code = item.header(h.ERROR_CODE) or ""
     reason = "DELIVERY_FAILED" if stage == "sink" else REASON_OF_CODE.get(code, "OTHER")
@@ -93,7 +93,7 @@ def connector_dead_letter(item: Record) -> dict[str, Any]:
     message_id = item.header(h.MESSAGE_ID)
     return {
         "dead_letter_id": uuid.uuid5(
-            _CONNECTOR_LETTERS, f"{where.topic}:{where.partition}:{(item.position or _NO).offset}"
+            _CONNECTOR_LETTERS, f"{where.topic}:{where.partition}:{item.position.offset}"
         ),
         "failed_at": item.timestamp or datetime.now(UTC),
         "stage": _STAGE_OF_CONNECTOR.get(stage, "OTHER"),
