@@ -211,7 +211,8 @@ class _Compiler:
         each, where a loop over (name, writer, default) with a call per field and per union
         branch cost three times as much. Fields of other types call their compiled writer."""
         record_name = schema["name"]
-        names = frozenset(field["name"] for field in schema["fields"])
+        fields = schema["fields"]
+        names = frozenset(field["name"] for field in fields)
         env: dict[str, Any] = {
             "_MISSING": _MISSING,
             "_LENGTH": _LENGTH,
@@ -221,10 +222,13 @@ class _Compiler:
             "names": names,
         }
         body: list[str] = []
-        for i, field in enumerate(schema["fields"]):
+        fast: list[str] = []  # every field present, read by subscript (see below)
+        for i, field in enumerate(fields):
             name = field["name"]
             write = self.node(field["type"])
             env[f"w{i}"] = write
+            fast.append(f"v = value[{name!r}]")
+            fast.extend(self.inline(field["type"], i, env))
             body.append(f"field = {name!r}")
             body.append(f"v = get({name!r}, _MISSING)")
             body.append("if v is _MISSING:")
@@ -238,8 +242,19 @@ class _Compiler:
             body.append("else:")
             body.append("    present += 1")
             body.extend("    " + line for line in self.inline(field["type"], i, env))
+        # The fast path: a plain dict with exactly the schema's fields (what the mappings build)
+        # is read by subscript, with no default or extra-key bookkeeping. Anything it does not
+        # take (a missing field, a value of the wrong type) is undone and left to the checked
+        # path below, which writes the defaults and raises the precise error.
         lines = [
             "def write_record(buf, value):",
+            f"    if type(value) is dict and len(value) == {len(fields)}:",
+            "        start = len(buf)",
+            "        try:",
+            *("            " + line for line in fast),
+            "            return",
+            "        except Exception:",
+            "            del buf[start:]",
             "    get = value.get",
             "    present = 0",
             "    field = None",
@@ -281,7 +296,8 @@ class _Compiler:
                 "if v is None:",
                 f"    buf += n{i}",
                 "else:",
-                "    if type(v) is tuple and len(v) == 2 and v[0] == 'string':",
+                "    if type(v) is not str and type(v) is tuple and len(v) == 2"
+                " and v[0] == 'string':",
                 "        v = v[1]",
                 f"    buf += s{i}",
                 *("    " + line for line in string),

@@ -102,6 +102,24 @@ def test_refuses_exactly_what_fastavro_refuses(change: Any, why: str) -> None:
         assert compile_writer(schema)(record) == expected, why
 
 
+def test_a_value_the_fast_path_refuses_is_named_by_the_checked_path() -> None:
+    # a complete record is written by the fast path; what it refuses is handed, with the bytes
+    # it wrote undone, to the checked path, which raises the error naming the field
+    schema = _schema(CANONICAL_EVENT)
+    write = compile_writer(schema, prefix=b"frame")
+    record = canonical_event()
+    record["sender"] = dict(record["sender"], name=17)
+    with pytest.raises(TypeError, match="field name"):
+        write(record)
+    record = canonical_event()
+    record["sender"] = {k: v for k, v in record["sender"].items() if k != "idents"}
+    record["sender"]["extra"] = "x"  # as many keys as the schema has fields, one of them wrong
+    with pytest.raises(ValueError, match="extra"):
+        write(record)
+    valid = canonical_event()
+    assert write(valid) == b"frame" + _fastavro(schema, valid)
+
+
 def _values(schema: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
     """Values of an Avro type (fastavro's Python conventions), with the edge cases of each."""
     if isinstance(schema, str):
