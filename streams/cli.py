@@ -112,7 +112,7 @@ def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_apprec(args: argparse.Namespace, settings: Settings) -> int:
     from schemas.xml.cli import cmd_apprec
 
-    return cmd_apprec(args.file, args.status, args.out)
+    return cmd_apprec(args.file, args.status, args.out, args.error)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
@@ -154,6 +154,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     apprec.add_argument("file")
     apprec.add_argument("--status", default="ok", help="ok | rejected | ok-errors-in-parts")
     apprec.add_argument("--out", help="file to write (default: stdout)")
+    apprec.add_argument(
+        "--error",
+        action="append",
+        default=[],
+        metavar="CODE[:DETAIL]",
+        help="why it is not OK (kodeverk 8221, e.g. E21:unknown unit); repeatable",
+    )
     handlers["apprec"] = _cmd_apprec
 
     worker = sub.add_parser("worker", help="run a pipeline worker until stopped")

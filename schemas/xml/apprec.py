@@ -21,7 +21,7 @@ from schemas.errors import MessageError
 from schemas.model import HeaderFamily, Ident, ParsedMessage, Party, Person
 from schemas.xml.catalog import apprec_version_for
 
-__all__ = ["AppRecError", "AppRecStatus", "build_apprec", "receipts_for"]
+__all__ = ["ERROR_TEXTS", "AppRecError", "AppRecStatus", "build_apprec", "receipts_for"]
 
 _NS = {
     "1.0": "http://www.kith.no/xmlstds/apprec/2004-11-21",
@@ -192,8 +192,14 @@ def build_apprec(
     now: datetime | None = None,
     version: str | None = None,
 ) -> bytes:
-    """One AppRec answering ``msg`` on behalf of ``as_receiver`` (default: the primary receiver)."""
+    """One AppRec answering ``msg`` on behalf of ``as_receiver`` (default: the primary receiver).
+
+    A rejection or an "OK, errors in parts" must say what was wrong (kodeverk 8221, the detail
+    in ``OT``): without ``errors`` it raises ``ValueError`` rather than write a receipt the
+    sender cannot act on."""
     state = status if isinstance(status, AppRecStatus) else AppRecStatus.parse(status)
+    if state is not AppRecStatus.OK and not errors:
+        raise ValueError(f"an AppRec with status {state.text!r} must name at least one error")
     ver = version or apprec_version_for(msg.standard, msg.standard_version)
     w = _Writer(_NS[ver])
     root = etree.fromstring(f'<AppRec xmlns="{w.ns}"/>'.encode())  # default ns, no prefixes

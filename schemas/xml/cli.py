@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
@@ -15,7 +16,13 @@ from typing import Any, TextIO
 
 from schemas.errors import MessageError
 from schemas.model import ParsedMessage
-from schemas.xml.apprec import AppRecStatus, build_apprec, receipts_for
+from schemas.xml.apprec import (
+    ERROR_TEXTS,
+    AppRecError,
+    AppRecStatus,
+    build_apprec,
+    receipts_for,
+)
 from schemas.xml.identifiers import mask
 from schemas.xml.parse import parse_message
 from schemas.xml.rules import check_business_rules
@@ -89,25 +96,51 @@ def cmd_parse(
     return 0 if failures == 0 else 1
 
 
-def cmd_apprec(path: str, status: str, out: str | None) -> int:
-    """Write the AppRec the primary receiver would send for ``path`` (to ``out`` or stdout)."""
+def cmd_apprec(
+    path: str, status: str, out: str | None, errors: Sequence[str] = ()
+) -> int:
+    """Write the AppRec the primary receiver would send for ``path`` (to ``out`` or stdout).
+
+    ``errors`` (``CODE`` or ``CODE:detail``, kodeverk 8221) say why a message is rejected; without
+    them a rejection gives the business rules' error, and a message that passes the rules
+    cannot be rejected without one: the standard requires every rejection to name its error.
+    """
     try:
         state = AppRecStatus.parse(status)
     except ValueError:
         print(f"unknown status {status!r}: use ok, rejected or ok-errors-in-parts", file=sys.stderr)
+        return 2
+    given: list[AppRecError] = []
+    for text in errors:
+        code, _, detail = text.partition(":")
+        code = code.strip().upper()
+        if code not in ERROR_TEXTS:
+            known = ", ".join(ERROR_TEXTS)
+            print(f"unknown error code {code!r} (kodeverk 8221: {known})", file=sys.stderr)
+            return 2
+        given.append(AppRecError(code, detail.strip() or None))
+    if given and state is AppRecStatus.OK:
+        print("an OK receipt carries no errors: use --status rejected", file=sys.stderr)
         return 2
     try:
         msg = parse_message(Path(path).read_bytes())
     except MessageError as exc:
         print(f"{exc.code}: {exc.detail}", file=sys.stderr)
         return 1
-    errors: list[MessageError] = []
-    if state is not AppRecStatus.OK:
+    found: list[MessageError | AppRecError] = list(given)
+    if state is not AppRecStatus.OK and not found:
         try:
             check_business_rules(msg)
         except MessageError as exc:
-            errors.append(exc)
-    receipt = build_apprec(msg, state, errors)
+            found.append(exc)
+        else:
+            print(
+                f"{path} passes the business rules: name why it is {state.text!r} with"
+                " --error CODE[:detail] (kodeverk 8221)",
+                file=sys.stderr,
+            )
+            return 2
+    receipt = build_apprec(msg, state, found)
     if out:
         Path(out).write_bytes(receipt)
     else:

@@ -73,3 +73,11 @@ def test_deterministic_output() -> None:
 def test_no_receipt_for_an_apprec() -> None:
     msg = parse_message(sample("ks-no_fiks-nhn-client/app-rec/1.1/all-data.xml"))
     assert receipts_for(msg, "ok") == []
+
+
+@pytest.mark.parametrize("status", ["rejected", "ok-errors-in-parts"])
+def test_a_receipt_that_is_not_ok_must_name_an_error(status: str) -> None:
+    msg = parse_message(sample(MESSAGES[0]))
+    with pytest.raises(ValueError, match="at least one error"):
+        build_apprec(msg, status, [], now=NOW)
+    assert b'V="X99"' in build_apprec(msg, status, ["X99"], now=NOW)

@@ -33,3 +33,19 @@ def test_apprec_command_writes_a_receipt(tmp_path: Path) -> None:
     back = parse_message(target.read_bytes())
     assert back.body["status"] == "2" and back.body["errors"] == "E31"
     assert cmd_apprec(GOOD, "nonsense", None) == 2
+
+
+def test_a_rejection_names_its_error(tmp_path: Path) -> None:
+    target = tmp_path / "apprec.xml"
+    # a message that passes the rules cannot be rejected without saying why
+    assert cmd_apprec(GOOD, "rejected", str(target)) == 2
+    assert not target.exists()
+    assert cmd_apprec(GOOD, "rejected", str(target), ["e21: unit closed"]) == 0
+    back = parse_message(target.read_bytes())
+    assert back.body["status"] == "2" and back.body["errors"] == "E21"
+    assert "unit closed" in back.body["error_texts"]
+    # given errors replace the rules' own; codes outside kodeverk 8221 and errors on OK refused
+    assert cmd_apprec(BAD_PATIENT, "rejected", str(target), ["X99"]) == 0
+    assert parse_message(target.read_bytes()).body["errors"] == "X99"
+    assert cmd_apprec(GOOD, "rejected", None, ["E77"]) == 2
+    assert cmd_apprec(GOOD, "ok", None, ["E21"]) == 2
