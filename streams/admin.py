@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from connectors.sdk import MAX_RECORD_BYTES
@@ -26,9 +27,15 @@ class BrokerUnavailable(SamflytError):
 
 async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None) -> list[str]:
     """Create every missing topic — by default the catalogue and the changelogs of the
-    pipeline's tables for ``settings.app_id`` — and return the full names created."""
+    pipeline's tables for ``settings.app_id`` — and return the full names created.
+
+    Topics that already exist with a record limit below :data:`MAX_RECORD_BYTES` (created by
+    an older release, by hand or by another tool, at Kafka's default of 1 MB) have it raised:
+    otherwise the broker refuses a large message the producers accept, and it stalls its
+    stage."""
     if specs is None:
         specs = (*CATALOGUE, *changelog_specs(settings.app_id))
+    specs = list(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
                                 request_timeout_ms=120_000)
     try:
@@ -56,9 +63,63 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
             except KafkaError as exc:
                 raise BrokerUnavailable(f"creating topics failed: {exc}") from exc
             log.info("created topics", extra={"count": len(wanted)})
+        present = sorted({_full_name(settings, spec) for spec in specs} & existing)
+        if present:
+            try:
+                await _raise_record_limits(admin, present)
+            except KafkaError as exc:
+                raise BrokerUnavailable(f"reading or raising topic limits failed: {exc}") from exc
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+_LIMIT = "max.message.bytes"
+_DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
+
+
+async def _raise_record_limits(admin: AIOKafkaAdminClient, names: list[str]) -> list[str]:
+    """Raise ``max.message.bytes`` of the named topics to :data:`MAX_RECORD_BYTES` where it
+    is lower, keeping every other setting of the topic; returns the names raised.
+
+    Kafka's AlterConfigs (the one aiokafka offers) replaces all of a topic's own settings, so
+    each is written back with the new limit: a compacted topic stays compacted, a retention
+    set by an operator stays. A topic with a secret setting (not readable back) is left as
+    it is, with a warning."""
+    found = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    )
+    changes: list[ConfigResource] = []
+    for response in found:
+        for error_code, _, _, name, entries in response.resources:
+            if error_code:  # e.g. deleted meanwhile: nothing to raise
+                continue
+            own = {e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG}
+            limit = next((e[1] for e in entries if e[0] == _LIMIT), None)
+            if limit is None or int(limit) >= MAX_RECORD_BYTES:
+                continue
+            if any(value is None for value in own.values()):
+                log.warning(
+                    "topic's record limit is below a whole message and was not raised: it has"
+                    " a secret setting this tool cannot write back",
+                    extra={"topic": name, "limit": int(limit)},
+                )
+                continue
+            changes.append(
+                ConfigResource(
+                    ConfigResourceType.TOPIC, name, {**own, _LIMIT: str(MAX_RECORD_BYTES)}
+                )
+            )
+    if changes:
+        for response in await admin.alter_configs(changes):
+            for error_code, message, _, name in response.resources:
+                if error_code:
+                    raise BrokerUnavailable(f"raising {_LIMIT} of {name} failed: {message}")
+        log.warning(
+            "raised the record limit of existing topics to a whole message",
+            extra={"topics": [c.name for c in changes], "limit": MAX_RECORD_BYTES},
+        )
+    return [c.name for c in changes]
 
 
 def _full_name(settings: Settings, spec: TopicSpec) -> str:
