@@ -40,8 +40,9 @@ init_cluster() {
   mkdir -p "$pgdata"
   [ "$(id -u)" = "0" ] && chown -R postgres:postgres "$SAMFLYT_STATE_DIR/postgres"
   chmod 700 "$pgdata"
-  local pwfile; pwfile=$(mktemp)
-  echo "$SAMFLYT_PG_PASSWORD" > "$pwfile"; chmod 644 "$pwfile"
+  local pwfile; pwfile=$(mktemp)  # mode 600: readable by its owner only
+  echo "$SAMFLYT_PG_PASSWORD" > "$pwfile"
+  [ "$(id -u)" = "0" ] && chown postgres "$pwfile"  # initdb runs as postgres; no one else reads it
   as_owner "$bindir/initdb" -D "$pgdata" -U samflyt --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
     --auth-local=scram-sha-256 --auth-host=scram-sha-256 >"$SAMFLYT_STATE_DIR/postgres/initdb.log" 2>&1 \
     || { rm -f "$pwfile"; cat "$SAMFLYT_STATE_DIR/postgres/initdb.log" >&2; die "initdb failed"; }
