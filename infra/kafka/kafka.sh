@@ -12,10 +12,21 @@ libs="$SAMFLYT_CACHE_DIR/kafka-$KAFKA_VERSION-$(sha256sum "$here/pom.xml" | cut 
 home="$SAMFLYT_STATE_DIR/kafka"
 pidfile="$home/kafka.pid"
 
+need_java() {
+  # checked on every start, not only on the first fetch: the libraries may be cached already
+  command -v java >/dev/null || die "Java 17 or later is needed to run Kafka (no java on PATH)"
+  local version major
+  version=$(java -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)
+  major=${version%%.*}; [ "$major" = "1" ] && major=$(echo "$version" | cut -d. -f2)
+  case "$major" in
+    ''|*[!0-9]*) log "could not read the Java version ($version); trying it anyway" ;;
+    *) [ "$major" -ge 17 ] || die "Java 17 or later is needed to run Kafka (found $version)" ;;
+  esac
+}
+
 fetch() {
   [ -f "$libs/.complete" ] && return 0
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch Kafka $KAFKA_VERSION"
-  command -v java >/dev/null || die "Java 17+ is needed to run Kafka"
   log "fetching Apache Kafka $KAFKA_VERSION from Maven Central into $libs"
   rm -rf "$libs"; mkdir -p "$libs"
   mvn -B -q -Dstyle.color=never -f "$here/pom.xml" \
@@ -73,6 +84,7 @@ PROPS
 
 start() {
   if pid=$(running_pid); then log "kafka already running (pid $pid) on 127.0.0.1:$SAMFLYT_KAFKA_PORT"; return 0; fi
+  need_java
   fetch
   write_config
   if [ ! -f "$home/data/meta.properties" ]; then
