@@ -20,7 +20,16 @@ from typing import Any
 
 import asyncpg
 
-__all__ = ["GENESIS", "AuditProblem", "actor", "append", "head", "row_hash", "verify"]
+__all__ = [
+    "GENESIS",
+    "AuditProblem",
+    "actor",
+    "append",
+    "head",
+    "reason_text",
+    "row_hash",
+    "verify",
+]
 
 GENESIS = "0" * 64
 _LOCK_ID = 0x5A4D_A0D1  # serialises writers so the chain has one order
@@ -29,6 +38,22 @@ _LOCK_ID = 0x5A4D_A0D1  # serialises writers so the chain has one order
 def actor() -> str:
     """Who is acting: ``SAMFLYT_ACTOR`` when set (e.g. by a bastion), else the OS user."""
     return os.environ.get("SAMFLYT_ACTOR") or getpass.getuser()
+
+
+def reason_text(reason: str) -> str:
+    """The reason as the log keeps it, checked before anything is done in its name.
+
+    It must say something, and be text: an argument in another encoding than UTF-8 reaches
+    Python as undecodable surrogates, which can be neither stored nor hashed. Found only when
+    the entry was written, it failed a replay after the message was already sent."""
+    text = reason.strip()
+    if not text:
+        raise ValueError("a reason is required (--why): it is kept in the audit log")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the reason (--why) is not UTF-8 text") from None
+    return text
 
 
 def row_hash(
@@ -64,6 +89,7 @@ async def append(
     """Append one entry (in its own transaction unless one is open); returns its ``seq``."""
     detail = detail or {}
     who = who or actor()
+    reason = reason_text(reason)
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_ID)
         last = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")

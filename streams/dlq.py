@@ -58,6 +58,7 @@ async def list_dead(
 
 async def show(conn: asyncpg.Connection, dead_letter_id: str, *, why: str) -> dict[str, Any]:
     """One dead letter with its original content; the read is audited first."""
+    why = audit.reason_text(why)
     row = await _fetch(conn, dead_letter_id)
     await audit.append(
         conn,
@@ -105,7 +106,12 @@ async def replay(
     reason: str | None = None,
     why: str,
 ) -> list[Replayed]:
-    """Replay the dead letters named by ``ids``, or every not-yet-replayed one with ``reason``."""
+    """Replay the dead letters named by ``ids``, or every not-yet-replayed one with ``reason``.
+
+    Replays running at the same time do not send a dead letter twice under ``--filter``: each
+    row is locked while it is sent and marked, and one another replay marked meanwhile is
+    skipped. Named ids are replayed again on purpose, as asked."""
+    why = audit.reason_text(why)
     if ids:
         rows = [await _fetch(conn, i) for i in ids]
     else:
@@ -132,7 +138,9 @@ async def replay(
                 )
 
             with tracer.start_as_current_span("samflyt.dlq.replay"):
-                attempt = await _record(conn, row, why, send)
+                attempt = await _record(conn, row, why, send, unreplayed_only=not ids)
+            if attempt is None:
+                continue  # another replay took it meanwhile
             done.append(
                 Replayed(
                     str(row["dead_letter_id"]), row["journey_id"], row["origin_topic"], attempt
@@ -148,12 +156,23 @@ async def _record(
     row: asyncpg.Record,
     why: str,
     send: Callable[[int], Awaitable[None]],
-) -> int:
+    *,
+    unreplayed_only: bool = False,
+) -> int | None:
     """Send the replay, then its journey step, audit entry and replay count, in one transaction;
     returns the attempt. A send that fails leaves nothing marked (the dead letter counted as
     replayed and ``--filter`` never took it again); a commit that fails after the send leaves
-    it unmarked, and a second replay is recognised by the validate stage as a duplicate."""
+    it unmarked, and a second replay is recognised by the validate stage as a duplicate.
+
+    The row stays locked until the marks commit; with ``unreplayed_only`` a row another replay
+    marked meanwhile is left alone (None)."""
     async with conn.transaction():
+        replays = await conn.fetchval(
+            "SELECT replays FROM dead_letters WHERE dead_letter_id = $1 FOR UPDATE",
+            row["dead_letter_id"],
+        )
+        if unreplayed_only and replays != 0:
+            return None
         last = await conn.fetchval(
             "SELECT max(attempt) FROM message_journey WHERE message_id = $1", row["journey_id"]
         )

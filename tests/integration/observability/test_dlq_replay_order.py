@@ -3,6 +3,7 @@ was, so the next ``samflyt dlq replay --filter`` takes it again (real PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -15,9 +16,7 @@ from streams.dlq import _record
 pytestmark = pytest.mark.integration
 
 
-async def test_a_failed_replay_send_marks_nothing_and_a_sent_one_marks_everything(
-    db: asyncpg.Connection,
-) -> None:
+async def _dead_letter(db: asyncpg.Connection) -> asyncpg.Record:
     letter_id = uuid.uuid4()
     journey_id = f"deadletter:{letter_id}"
     await db.execute(
@@ -30,7 +29,14 @@ async def test_a_failed_replay_send_marks_nothing_and_a_sent_one_marks_everythin
         json.dumps([]),
         b"<x",
     )
-    row = await db.fetchrow("SELECT * FROM dead_letters WHERE dead_letter_id = $1", letter_id)
+    return await db.fetchrow("SELECT * FROM dead_letters WHERE dead_letter_id = $1", letter_id)
+
+
+async def test_a_failed_replay_send_marks_nothing_and_a_sent_one_marks_everything(
+    db: asyncpg.Connection,
+) -> None:
+    row = await _dead_letter(db)
+    letter_id, journey_id = row["dead_letter_id"], row["journey_id"]
     sent: list[int] = []
 
     async def broker_down(attempt: int) -> None:
@@ -54,3 +60,36 @@ async def test_a_failed_replay_send_marks_nothing_and_a_sent_one_marks_everythin
     assert await marks() == (0, 0)
     attempt = await _record(db, row, "test: broker up", broker_up)
     assert sent == [attempt] and await marks() == (1, 1)
+
+
+async def test_two_filtered_replays_at_once_send_a_dead_letter_once(
+    db: asyncpg.Connection, database_url: str
+) -> None:
+    row = await _dead_letter(db)
+    other = await asyncpg.connect(database_url)
+    sent: list[str] = []
+    first_sending = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_send(attempt: int) -> None:
+        first_sending.set()
+        await release.wait()  # the second replay starts while the first is sending
+        sent.append("first")
+
+    async def quick_send(attempt: int) -> None:
+        sent.append("second")
+
+    try:
+        first = asyncio.create_task(_record(db, row, "test: one", slow_send, unreplayed_only=True))
+        await first_sending.wait()
+        second = asyncio.create_task(
+            _record(other, row, "test: two", quick_send, unreplayed_only=True)
+        )
+        await asyncio.sleep(0.3)  # it waits on the row the first holds
+        assert not second.done()
+        release.set()
+        assert await first == 2
+        assert await second is None  # marked meanwhile: left alone
+    finally:
+        await other.close()
+    assert sent == ["first"]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from streams.audit import GENESIS, row_hash
+import pytest
+
+from streams import dlq
+from streams.audit import GENESIS, reason_text, row_hash
 from streams.report import COLUMNS, format_report
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -48,3 +53,17 @@ def test_report_formats() -> None:
     assert csv_text.splitlines()[0] == ",".join(COLUMNS)
     table = format_report(rows, "table")
     assert "0301" in table and "25.0%" in table and "-" in table
+
+
+def test_a_reason_that_is_blank_or_not_text_is_refused_before_anything_is_done() -> None:
+    assert reason_text("  incident 42 ") == "incident 42"
+    undecodable = b"hendelse \xe6".decode("utf-8", "surrogateescape")  # Latin-1 in argv
+    for bad in ("", "   ", undecodable):
+        with pytest.raises(ValueError, match="reason"):
+            reason_text(bad)
+    # a replay checks it first: no database or broker is touched
+    nothing: Any = None
+    with pytest.raises(ValueError, match="UTF-8"):
+        asyncio.run(dlq.replay(nothing, nothing, ids=["x"], why=undecodable))
+    with pytest.raises(ValueError, match="UTF-8"):
+        asyncio.run(dlq.show(nothing, "x", why=undecodable))
