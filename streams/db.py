@@ -2,7 +2,9 @@
 
 Migrations are the ``NNNN_name.sql`` files of ``infra/postgres/migrations``, applied in order,
 each in its own transaction, recorded with a checksum in ``schema_migrations``. A changed file
-that was already applied stops start-up (never edit a released migration: add a new one).
+that was already applied stops start-up (never edit a released migration: add a new one), and
+so does an applied migration this release does not have: the database was migrated by a newer
+release, whose tables this one would misread or write without the columns it relies on.
 """
 
 from __future__ import annotations
@@ -54,11 +56,17 @@ async def migrate(conn: asyncpg.Connection, directory: Path) -> list[str]:
             " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
             " applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        done = {
-            r["version"]: r["checksum"]
-            for r in await conn.fetch("SELECT version, checksum FROM schema_migrations")
-        }
-        for version, name, sql in migration_files(directory):
+        rows = await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
+        done = {r["version"]: r["checksum"] for r in rows}
+        files = migration_files(directory)
+        known = {version for version, _, _ in files}
+        unknown = sorted(r["name"] for r in rows if r["version"] not in known)
+        if unknown:
+            raise MigrationError(
+                f"the database has migrations this release does not: {', '.join(unknown)}"
+                " (it was migrated by a newer release; run that one, or restore the database)"
+            )
+        for version, name, sql in files:
             if version in done:
                 if done[version] != _checksum(sql):
                     raise MigrationError(f"applied migration {name} was changed on disk")

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.app import create_app
-from streams.db import migrate
+from streams.db import MigrationError, migrate
 from streams.settings import Settings
 from tests.integration.services import PrivateKafka
 
@@ -100,6 +100,17 @@ async def test_migrations_are_applied_once_and_rows_persist(
         await db.fetchval("SELECT step FROM message_journey WHERE message_id = $1", message_id)
         == "received"
     )
+
+
+async def test_a_database_migrated_by_a_newer_release_is_refused(
+    db: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    files = sorted(settings.migrations_dir.glob("*.sql"))
+    for path in files[:-1]:  # an older release: it lacks the newest migration
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(MigrationError, match=files[-1].name):
+        await migrate(db, tmp_path)
+    assert await migrate(db, settings.migrations_dir) == []  # the current release runs
 
 
 @pytest.mark.slow
