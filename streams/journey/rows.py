@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sdk.headers import MESSAGE_ID
+from streams.routing.facts import facts_from_event
+from streams.stages.route import asked_question, quoted_question
 
 __all__ = ["JourneyRow", "journey_id_of_dead_letter", "rows_for"]
 
@@ -57,6 +59,20 @@ def rows_for(
     return mapper(record, trace_id, written_at) if mapper else []
 
 
+def _question_keys(r: dict[str, Any]) -> dict[str, str]:
+    """A question's key and the key an answer without a ConversationRef quotes, as routing
+    matches them (:func:`streams.stages.route.question_key`). The store links the two into
+    the question's ``answered`` step (:func:`streams.journey.store.link_quoted_answers`),
+    whichever was recorded first."""
+    attributes = r.get("attributes") or {}
+    if "document_ref" not in attributes and "request_document_ref" not in attributes:
+        return {}
+    facts = facts_from_event(r)
+    keys = {"question_key": asked_question(facts, attributes)}
+    keys["answers_question"] = quoted_question(facts, attributes)
+    return {k: v for k, v in keys.items() if v}
+
+
 def _event(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> list[JourneyRow]:
     common: dict[str, Any] = {
         "message_id": r["message_id"],
@@ -81,7 +97,7 @@ def _event(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> lis
             step="validated",
             at=received,  # validation stamps received_at as it accepts the message
             stage="validate",
-            detail={"is_test": bool(r.get("is_test"))},
+            detail={"is_test": bool(r.get("is_test")), **_question_keys(r)},
             **common,
         ),
     ]

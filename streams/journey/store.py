@@ -18,7 +18,13 @@ import asyncpg
 from streams.journey.rows import JourneyRow
 from streams.metrics import JOURNEY_ROWS
 
-__all__ = ["DeadLetterRow", "insert_dead_letters", "insert_rows", "with_retry"]
+__all__ = [
+    "DeadLetterRow",
+    "insert_dead_letters",
+    "insert_rows",
+    "link_quoted_answers",
+    "with_retry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,25 @@ INSERT INTO dead_letters (dead_letter_id, failed_at, stage, reason, reason_code,
     origin_offset, origin_key, origin_headers, original, trace_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
 ON CONFLICT (dead_letter_id) DO NOTHING
+"""
+
+
+# The question's 'answered' step for an answer that quotes its DokIdForesp (see
+# streams.journey.rows._question_keys), as the rows of an answer with a ConversationRef have it.
+_LINK_QUOTED_ANSWERS = """
+INSERT INTO message_journey (message_id, step, at, stage, recipient_her_id, conversation_id,
+    patient_key, trace_id, attempt, detail)
+SELECT q.message_id, 'answered', a.at, 'route', a.sender_her_id, a.conversation_id,
+    a.patient_key, a.trace_id, 1,
+    jsonb_build_object('answer_message_id', a.message_id, 'answer_msg_type', a.msg_type,
+                       'matched_by', 'DokIdForesp')
+FROM message_journey q
+JOIN message_journey a
+    ON a.step = 'validated' AND a.detail ? 'answers_question'
+    AND a.detail->>'answers_question' = q.detail->>'question_key'
+WHERE q.step = 'validated' AND q.detail ? 'question_key'
+    AND q.detail->>'question_key' = ANY($1::text[])
+ON CONFLICT DO NOTHING
 """
 
 
@@ -84,12 +109,14 @@ async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> N
     try:
         async with conn.transaction():
             await conn.execute(_INSERT, *_columns(rows))
+            await link_quoted_answers(conn, rows)
         JOURNEY_ROWS.labels("written").inc(len(rows))
     except _REFUSED:
         for row in rows:
             try:
                 async with conn.transaction():
                     await conn.execute(_INSERT, *_columns([row]))
+                    await link_quoted_answers(conn, [row])
                 JOURNEY_ROWS.labels("written").inc()
             except _REFUSED as exc:
                 JOURNEY_ROWS.labels("dropped").inc()
@@ -97,6 +124,20 @@ async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> N
                     "journey row refused by the database",
                     extra={"step": row.step, "error": type(exc).__name__},
                 )
+
+
+async def link_quoted_answers(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> None:
+    """Give each question of ``rows``, and each question an answer of ``rows`` quotes, the
+    ``answered`` step of its answers that quote its DokIdForesp (idempotent)."""
+    keys = {
+        key
+        for row in rows
+        if row.step == "validated"
+        for key in (row.detail.get("question_key"), row.detail.get("answers_question"))
+        if key
+    }
+    if keys:
+        await conn.execute(_LINK_QUOTED_ANSWERS, sorted(keys))
 
 
 async def insert_dead_letters(conn: asyncpg.Connection, rows: Sequence[DeadLetterRow]) -> None:

@@ -62,6 +62,20 @@ def question_key(asker_her_id: str | None, document_ref: str | None) -> str | No
     return f"dok:{asker_her_id}:{document_ref.strip().lower()}"
 
 
+def asked_question(facts: RoutingFacts, attributes: dict[str, Any]) -> str | None:
+    """The question key a Dialogmelding question can be answered under (see question_key)."""
+    if attributes.get("dialogue_kind") != "foresporsel":
+        return None
+    return question_key(facts.sender_her_id, attributes.get("document_ref"))
+
+
+def quoted_question(facts: RoutingFacts, attributes: dict[str, Any]) -> str | None:
+    """The question key an answer with no ConversationRef quotes, if it quotes one."""
+    if facts.refers_to_parent or facts.conversation_id:
+        return None
+    return question_key(facts.receiver_her_id, attributes.get("request_document_ref"))
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     topic: str  # catalogue name
@@ -105,16 +119,12 @@ def route_event(
     attributes = event.get("attributes") or {}
     # RefToParent and RefToConversation are often the same id: one answer, not two
     refs = tuple(dict.fromkeys(x for x in (facts.refers_to_parent, facts.conversation_id) if x))
-    quoted = None
-    if not refs:  # an answer that quotes its question's document id instead
-        quoted = question_key(facts.receiver_her_id, attributes.get("request_document_ref"))
+    quoted = quoted_question(facts, attributes)  # its question's document id, when no refs
     starts = not refs and quoted is None
     expectation = rules.expectation_for(facts.msg_type, starts)
     opened = None
     if expectation is not None and facts.action == "N":
-        asked = None
-        if attributes.get("dialogue_kind") == "foresporsel":
-            asked = question_key(facts.sender_her_id, attributes.get("document_ref"))
+        asked = asked_question(facts, attributes)
         opened = OpenRequest(
             facts.message_id,
             facts.msg_type,

@@ -1,16 +1,20 @@
 """The journey store against the real PostgreSQL: a row the database refuses is left out and the
-rest of its batch, and the transaction around it, still commit."""
+rest of its batch, and the transaction around it, still commit; an answer that quotes its
+question's DokIdForesp gives the question its answered step, in whichever order they come."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
 
-from streams.journey.rows import JourneyRow
+from schemas.canonical import to_canonical
+from schemas.model import HeaderFamily, Ident, ParsedMessage, Party, Patient
+from streams.journey.rows import JourneyRow, rows_for
 from streams.journey.store import insert_dead_letters, insert_rows
 
 pytestmark = pytest.mark.integration
@@ -46,3 +50,64 @@ async def test_a_refused_row_is_dropped_and_its_batch_and_transaction_still_comm
         [letters[0][0], letters[1][0]],
     )
     assert [r["detail"] for r in stored] == ["kept"]
+
+
+def _event(msg_type: str, message_id: str, sender: str, receiver: str, body: dict[str, str]) -> Any:
+    msg = ParsedMessage(
+        family=HeaderFamily.MSGHEAD,
+        msg_type=msg_type,
+        standard="dialogmelding",
+        standard_version="1.0",
+        root_namespace="http://www.kith.no/xmlstds/dialog/2006-10-11",
+        message_id=message_id,
+        generated_at=NOW,
+        sender=Party(org_her_id=sender),
+        receiver=Party(org_her_id=receiver),
+        raw=b"<MsgHead/>",
+        patient=Patient(idents=(Ident("13116900216", "FNR"),), family_name="Danser"),
+        body=body,
+    )
+    return rows_for(
+        "CanonicalEvent",
+        to_canonical(msg, patient_key="pk", received_at=NOW),
+        trace_id=None,
+        written_at=NOW,
+    )
+
+
+@pytest.mark.parametrize("answer_first", [False, True])
+async def test_an_answer_quoting_the_question_document_id_answers_it(
+    db: asyncpg.Connection, answer_first: bool
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    asker, answerer = f"1{run}", f"2{run}"  # HER-ids of this run only
+    question = _event(
+        "DIALOG_FORESPORSEL",
+        f"q-{run}",
+        asker,
+        answerer,
+        {"dialogue_kind": "foresporsel", "document_ref": "OD-7"},
+    )
+    answer = _event(  # a GP system's answer: no ConversationRef, the question's DokIdForesp
+        "DIALOG_SVAR",
+        f"a-{run}",
+        answerer,
+        asker,
+        {"dialogue_kind": "notat", "request_document_ref": "od-7"},
+    )
+    other = _event(  # the same document id from another asker answers nothing of this one
+        "DIALOG_SVAR", f"o-{run}", answerer, f"3{run}", {"request_document_ref": "OD-7"}
+    )
+    batches = [answer + other, question] if answer_first else [question, answer + other]
+    for batch in [*batches, *batches]:  # redelivered: still one answered step
+        async with db.transaction():
+            await insert_rows(db, batch)
+    answered = await db.fetch(
+        "SELECT detail, recipient_her_id FROM message_journey"
+        " WHERE message_id = $1 AND step = 'answered'",
+        f"q-{run}",
+    )
+    assert len(answered) == 1
+    detail = json.loads(answered[0]["detail"])
+    assert detail["answer_message_id"] == f"a-{run}" and detail["matched_by"] == "DokIdForesp"
+    assert answered[0]["recipient_her_id"] == answerer

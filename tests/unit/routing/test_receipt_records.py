@@ -8,6 +8,7 @@ from lxml import etree
 
 from schemas.model import Party
 from schemas.xml.apprec import AppRecStatus
+from schemas.xml.errors import BusinessRuleError
 from streams.stages.receipts import receipt_records
 from tests.unit.avro.samples import GP_OFFICE, HOSPITAL, LAB, message
 
@@ -38,7 +39,13 @@ def test_ids_stay_with_their_apprec_when_a_receiver_is_not_ours() -> None:
 def test_receipts_of_a_message_processed_again_have_the_same_ids() -> None:
     first = receipt_records(MSG, AppRecStatus.OK, patient_key="k", traceparent=None)
     again = receipt_records(MSG, AppRecStatus.OK, patient_key="k", traceparent=None)
-    rejected = receipt_records(MSG, AppRecStatus.REJECTED, patient_key="k", traceparent=None)
+    rejected = receipt_records(
+        MSG,
+        AppRecStatus.REJECTED,
+        [BusinessRuleError("unknown", code="E21")],
+        patient_key="k",
+        traceparent=None,
+    )
     assert [r["receipt_id"] for r in first] == [r["receipt_id"] for r in again]
     assert not {r["receipt_id"] for r in first} & {r["receipt_id"] for r in rejected}
     assert GP_OFFICE.her_id == first[0]["sender"]["her_id"]
