@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -101,9 +102,15 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return _with_conn(settings, work)
 
 
-def _when(value: str) -> datetime:
+_OSLO = ZoneInfo("Europe/Oslo")
+
+
+def report_time(value: str) -> datetime:
+    """An ISO date or time of ``--from``/``--to``; one without an offset is Norwegian local time
+    (as samflyt reads the messages' own times): ``--from 2026-11-01`` starts the month at
+    midnight in Norway, not at 01:00."""
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_OSLO)
 
 
 def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
@@ -130,8 +137,11 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
 
     report = sub.add_parser("report", help="message-exchange quality report")
     report.add_argument("kind", choices=["quality"])
-    report.add_argument("--from", dest="from_", type=_when, help="ISO time (default: to - 30 d)")
-    report.add_argument("--to", type=_when, help="ISO time (default: now)")
+    local = "ISO date or time, Norwegian time unless it has an offset"
+    report.add_argument(
+        "--from", dest="from_", type=report_time, help=f"{local} (default: --to minus 30 days)"
+    )
+    report.add_argument("--to", type=report_time, help=f"{local} (default: now)")
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     handlers["report"] = _cmd_report
 

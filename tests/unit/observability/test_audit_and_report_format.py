@@ -67,3 +67,11 @@ def test_a_reason_that_is_blank_or_not_text_is_refused_before_anything_is_done()
         asyncio.run(dlq.replay(nothing, nothing, ids=["x"], why=undecodable))
     with pytest.raises(ValueError, match="UTF-8"):
         asyncio.run(dlq.show(nothing, "x", why=undecodable))
+
+
+def test_report_times_without_an_offset_are_norwegian_time() -> None:
+    from streams.ops_cli import report_time
+
+    assert report_time("2026-11-01") == datetime(2026, 10, 31, 23, 0, tzinfo=UTC)  # CET
+    assert report_time("2026-07-01T00:00") == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)  # CEST
+    assert report_time("2026-11-01T00:00+00:00") == datetime(2026, 11, 1, tzinfo=UTC)
