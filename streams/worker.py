@@ -11,7 +11,7 @@ import faust
 
 from streams.admin import ensure_topics
 from streams.db import migrate_database
-from streams.logging import configure_logging
+from streams.logging import configure_logging, logging_config
 from streams.pipeline import Pipeline, build_pipeline
 from streams.settings import Settings
 
@@ -25,7 +25,9 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> int:
     asyncio.run(_prepare(settings))
     pipeline = build_pipeline(settings)
     _freeze_when_loaded(pipeline)
-    worker = faust.Worker(pipeline.app, loglevel=loglevel, quiet=True)
+    worker = faust.Worker(
+        pipeline.app, loglevel=loglevel, quiet=True, logging_config=logging_config(loglevel)
+    )
     worker.execute_from_commandline()
     return 0
 
