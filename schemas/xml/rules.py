@@ -102,7 +102,12 @@ def check_business_rules(
         # e-resept and unknown documents carry their patient inside the document; the others
         # concern no single patient
         return
-    _check_patient(msg.patient, lenient_dates=msg.is_test or test_environment)
+    _check_patient(
+        msg.patient,
+        lenient_dates=msg.is_test or test_environment,
+        # the document identifies its patient; the header's ids must still be valid ones
+        ids_only=msg.standard in _PATIENT_IN_DOCUMENT,
+    )
 
 
 def _check_receiver(msg: ParsedMessage, receiver_known: Callable[[str], bool]) -> None:
@@ -116,7 +121,11 @@ def _check_receiver(msg: ParsedMessage, receiver_known: Callable[[str], bool]) -
         raise BusinessRuleError(f"receiver HER-id {her or '<none>'} is not known", code="E21")
 
 
-def _check_patient(patient: Patient | None, *, lenient_dates: bool) -> None:
+def _check_patient(patient: Patient | None, *, lenient_dates: bool, ids_only: bool) -> None:
+    """E31 for an invalid person number; unless ``ids_only``, E30/E36 for a patient not
+    identified as the AppRec standard requires. MsgHead makes every element of its ``Patient``
+    optional ("name or Ident"): e-resept headers from Direktoratet's own nettapotek examples
+    (M9NA1, M9NA3) carry the FNR alone, the rest being in the prescription document."""
     if patient is None:
         raise BusinessRuleError("the message does not identify a patient", code="E36")
     has_name = bool(patient.family_name)
@@ -140,6 +149,8 @@ def _check_patient(patient: Patient | None, *, lenient_dates: bool) -> None:
                 continue
             raise BusinessRuleError(exc.detail, code="E31") from None
         identified = identified or kind in _IDENTIFYING
+    if ids_only:
+        return
     if has_name and identified:
         return
     if has_name and patient.birth_date and patient.sex:

@@ -116,7 +116,7 @@ def format_text(journey: Journey) -> str:
         f"receipt  {journey.receipt_status or '-'}",
     ]
     for s in journey.steps:
-        delta = "" if s.since_previous_ms is None else f"+{s.since_previous_ms:,.0f} ms"
+        delta = "" if s.since_previous_ms is None else f"{s.since_previous_ms:+,.0f} ms"
         lines.append(
             f"  {s.at.isoformat(timespec='milliseconds')}  {delta:>12}  #{s.attempt} "
             f"{s.step:<12} {_describe(s)}"

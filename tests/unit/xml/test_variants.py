@@ -2,7 +2,7 @@
 NAV's older wrapper namespace, swapped type attributes, a MsgHead inside a MsgHead, a
 communication test without a patient, synthetic test persons, loosely written dates, lab
 addenda (``ServType V="A"``), ``NULL`` written for a missing reference, an AppRec id in
-mixed case, the question an answer quotes."""
+mixed case, the question an answer quotes, an e-resept header naming its patient by id alone."""
 
 from __future__ import annotations
 
@@ -217,3 +217,20 @@ def test_an_empty_fnr_beside_a_d_number_is_the_d_number_and_types_are_read_in_an
         assert msg.patient is not None and msg.patient.national_id == national_id
         patient = to_canonical(msg, patient_key="k", received_at=msg.generated_at)["patient"]
         assert (patient["national_id"], patient["national_id_type"]) == (national_id, kind)
+
+
+ERESEPT = sample("sarepta/eresept/M252_Fra_RF_til_epj.xml")
+
+
+def test_an_eresept_header_may_name_its_patient_by_id_alone() -> None:
+    # Direktoratet's nettapotek examples (M9NA1, M9NA3): MsgHead/Patient with the FNR only
+    name = rb"<FamilyName>KNUTSEN</FamilyName>\s*<GivenName>OTTAR</GivenName>"
+    id_only = _edit(ERESEPT, name, b"")
+    msg = parse_message(id_only)
+    assert msg.standard == "eresept" and msg.patient is not None
+    assert msg.patient.family_name is None and msg.patient.national_id == "21014605158"
+    check_business_rules(msg)  # the prescription document identifies the patient
+    wrong = _edit(id_only, rb"<Id>21014605158</Id>", b"<Id>21014605159</Id>")
+    with pytest.raises(MessageError) as raised:
+        check_business_rules(parse_message(wrong))
+    assert raised.value.code == "E31"  # the header's id must still be a valid one
