@@ -204,6 +204,27 @@ def iso_date(value: str | None) -> str | None:
         return value
 
 
+_XS_DATE_TIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def keep_as_sent(
+    body: dict[str, str],
+    type_node: Element | None,
+    msg_type: str,
+    gen_date: str | None,
+    generated: datetime,
+) -> None:
+    """Keep the message type and generation time as the sender wrote them where reading them
+    changed them, for the receipt's ``OriginalMsgId``, which repeats them: NAV's service types
+    are mixed case (``EgenandelForesporsel``), and a GenDate may have no offset or more than
+    six decimals. A type read from elsewhere (a legacy code, a swapped ``DN``) is not kept."""
+    sent_type = (type_node.get("V") or "").strip() if type_node is not None else ""
+    if sent_type != msg_type and sent_type.upper() == msg_type:
+        body["msg_type_as_sent"] = sent_type
+    if gen_date and gen_date != generated.isoformat() and _XS_DATE_TIME.fullmatch(gen_date):
+        body["gen_date_as_sent"] = gen_date  # only an xs:dateTime: the receipt must validate
+
+
 def parse_datetime(value: str | None) -> datetime | None:
     """ISO 8601 as written in the messages; naive times are Norwegian local time."""
     if not value:

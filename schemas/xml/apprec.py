@@ -221,8 +221,9 @@ def build_apprec(
             OT=error.detail,
         )
     original = w.sub(root, "OriginalMsgId")
-    w.sub(original, "MsgType", V=msg.msg_type)
-    w.sub(original, "IssueDate", msg.generated_at.isoformat())
+    # as the sender wrote them: the original's type, its GenDate, its id
+    w.sub(original, "MsgType", V=msg.body.get("msg_type_as_sent") or msg.msg_type)
+    w.sub(original, "IssueDate", msg.body.get("gen_date_as_sent") or msg.generated_at.isoformat())
     w.sub(original, "Id", msg.body.get("msg_id_as_sent") or msg.message_id)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 

@@ -18,6 +18,7 @@ from schemas.xml._tree import (
     all_text,
     first_kid,
     id_at,
+    keep_as_sent,
     kids,
     kids_and_all,
     parse_datetime,
@@ -64,8 +65,9 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     msg_id_el = root_index.get(t["MsgId"])
     if msg_id_el is None:
         raise IncompleteMessageError("Message/MsgId is missing")
-    gen_date = t["GenDate"]
-    generated = parse_datetime(v_at(root_index, gen_date) or text_at(root_index, gen_date))
+    gen_date_tag = t["GenDate"]
+    gen_date = v_at(root_index, gen_date_tag) or text_at(root_index, gen_date_tag)
+    generated = parse_datetime(gen_date)
     if generated is None:
         raise IncompleteMessageError("Message/GenDate is missing or not a date-time")
 
@@ -82,6 +84,7 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     sent_id = (msg_id_el.text or "").strip()
     if sent_id != sent_id.lower():
         body["msg_id_as_sent"] = sent_id  # receipts quote the id exactly as the sender wrote it
+    keep_as_sent(body, root_index.get(t["Type"]), msg_type, gen_date, generated)
     providers = hcp_party(t, rep.get(t["ServProvider"]))
     requester = hcp_party(t, rep.get(t["Requester"]))
     if standard in _REPORTS:

@@ -12,6 +12,7 @@ from schemas.xml._tree import (
     Element,
     first_element_child,
     id_at,
+    keep_as_sent,
     kids,
     kids_and_all,
     parse_datetime,
@@ -125,9 +126,15 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
     msg_id_el = info.get(_MSG_ID)
     if msg_id_el is None:
         raise IncompleteMessageError("MsgInfo/MsgId is missing")
-    generated = parse_datetime(text_at(info, _GEN_DATE))
+    gen_date = text_at(info, _GEN_DATE)
+    generated = parse_datetime(gen_date)
     if generated is None:
         raise IncompleteMessageError("MsgInfo/GenDate is missing or not a date-time")
+    sender_el = info.get(_SENDER)
+    receiver_el = info.get(_RECEIVER)
+    if sender_el is None or receiver_el is None:  # exactly one of each in MsgHead v1.2
+        missing = "Sender" if sender_el is None else "Receiver"
+        raise IncompleteMessageError(f"MsgInfo/{missing} is missing")
 
     payload, attachments = _payload(documents)
     nested: Element | None = None
@@ -144,6 +151,7 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         body["document_namespace"] = doc_ns
     if attachments:
         body["attachments"] = str(attachments)
+    keep_as_sent(body, info.get(_TYPE), msg_type, gen_date, generated)
     mig = text_at(info, _MIG_VERSION)
     if mig:
         body["header_version"] = mig
@@ -173,8 +181,8 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         root_namespace=doc_ns,
         message_id=message_id,
         generated_at=generated,
-        sender=msghead_party(info.get(_SENDER)),
-        receiver=msghead_party(info.get(_RECEIVER)),
+        sender=msghead_party(sender_el),
+        receiver=msghead_party(receiver_el),
         raw=raw,
         copy_receivers=tuple(copies),
         patient=msghead_patient(info.get(_PATIENT)),

@@ -2,7 +2,8 @@
 NAV's older wrapper namespace, swapped type attributes, a MsgHead inside a MsgHead, a
 communication test without a patient, synthetic test persons, loosely written dates, lab
 addenda (``ServType V="A"``), ``NULL`` written for a missing reference, an AppRec id in
-mixed case, the question an answer quotes, an e-resept header naming its patient by id alone."""
+mixed case, the question an answer quotes, an e-resept header naming its patient by id alone,
+types and times a receipt must repeat as written, a MsgHead without a Sender."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from schemas.codec import decode, encode
 from schemas.errors import MessageError
 from schemas.model import Action
 from schemas.xml import parse_message
+from schemas.xml.apprec import build_apprec
 from schemas.xml.identifiers import has_valid_check_digits
 from schemas.xml.rules import check_business_rules
+from schemas.xml.safe import parse_bytes
+from schemas.xml.xsd import validate
 from tests.unit.xml.conftest import sample
 
 FORESPORSEL = sample("sarepta/dialogmelding-1.0/Dialogmelding_foresporsel_PLO_v1-0.xml")
@@ -234,3 +238,28 @@ def test_an_eresept_header_may_name_its_patient_by_id_alone() -> None:
     with pytest.raises(MessageError) as raised:
         check_business_rules(parse_message(wrong))
     assert raised.value.code == "E31"  # the header's id must still be a valid one
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2026-03-09T16:15:14.884979286+01:00", "2018-01-24T10:23:32", "2018-01-24T10:23:32.0Z"],
+)
+def test_a_receipt_repeats_the_type_and_time_as_written(written: str) -> None:
+    # NAV's service types are mixed case; GenDates come without an offset or with nanoseconds
+    edited = _edit(FORESPORSEL, rb'<Type V="DIALOG_FORESPORSEL"', b'<Type V="Dialog_Foresporsel"')
+    edited = _edit(edited, rb"<GenDate>[^<]+</GenDate>", f"<GenDate>{written}</GenDate>".encode())
+    msg = parse_message(edited)
+    assert msg.msg_type == "DIALOG_FORESPORSEL"  # read and routed as the code
+    receipt = build_apprec(msg, "ok")
+    validate(parse_bytes(receipt))
+    original = parse_message(receipt).body
+    assert original["original_msg_type"] == "Dialog_Foresporsel"
+    assert original["original_issue_date"] == written
+
+
+def test_a_msghead_without_a_sender_is_incomplete() -> None:
+    # MsgHead v1.2 has exactly one Sender: without one nobody can be answered or trusted
+    edited = _edit(FORESPORSEL, rb"<Sender>.*?</Sender>", b"")
+    with pytest.raises(MessageError) as raised:
+        parse_message(edited)
+    assert raised.value.code == "T02" and "Sender" in raised.value.detail
