@@ -48,10 +48,13 @@ _PROCESSING_STATUS = _M + "ProcessingStatus"
 _REQUESTED_PRIORITY = _M + "RequestedPriority"
 
 
-def _payload(documents: list[Element]) -> tuple[Element | None, int]:
-    """The business document and the number of attachments."""
+def _payload(documents: list[Element]) -> tuple[Element | None, int, int]:
+    """The business document, the number of attachments and the number of further XML
+    documents (a prescription renewal request carries the prescriptions after its dialogue
+    message): the first is the payload, the others travel in the original bytes, counted."""
     payload: Element | None = None
     attachments = 0
+    others = 0
     for doc in documents:
         ref = kids(kids(doc).get(_REF_DOC))
         kind = (v_at(ref, _MSG_TYPE) or "").upper()
@@ -60,7 +63,9 @@ def _payload(documents: list[Element]) -> tuple[Element | None, int]:
             attachments += 1
         elif payload is None and content is not None:
             payload = content
-    return payload, attachments
+        elif content is not None:
+            others += 1
+    return payload, attachments, others
 
 
 _CODE = re.compile(r"[A-Z0-9_]+")
@@ -136,7 +141,7 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         missing = "Sender" if sender_el is None else "Receiver"
         raise IncompleteMessageError(f"MsgInfo/{missing} is missing")
 
-    payload, attachments = _payload(documents)
+    payload, attachments, other_documents = _payload(documents)
     nested: Element | None = None
     if payload is not None and payload.tag == _MSGHEAD:
         nested = payload  # read by read_msghead; an opaque MsgHead document until then
@@ -151,6 +156,8 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         body["document_namespace"] = doc_ns
     if attachments:
         body["attachments"] = str(attachments)
+    if other_documents:
+        body["other_documents"] = str(other_documents)
     keep_as_sent(body, info.get(_TYPE), msg_type, gen_date, generated)
     mig = text_at(info, _MIG_VERSION)
     if mig:

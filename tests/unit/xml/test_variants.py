@@ -263,3 +263,18 @@ def test_a_msghead_without_a_sender_is_incomplete() -> None:
     with pytest.raises(MessageError) as raised:
         parse_message(edited)
     assert raised.value.code == "T02" and "Sender" in raised.value.detail
+
+
+def test_further_xml_documents_are_counted_beside_the_payload() -> None:
+    # helsenorge's prescription renewal: the dialogue message, then the prescriptions
+    document = re.search(rb"<Document>.*?</Document>", FORESPORSEL, flags=re.DOTALL)
+    assert document is not None
+    prescription = (
+        b'<Document><RefDoc><MsgType V="XML"/><Content>'
+        b'<Resept xmlns="http://www.kith.no/xmlstds/eresept/m1/2010-05-01"/>'
+        b"</Content></RefDoc></Document>"
+    )
+    edited = FORESPORSEL.replace(document.group(0), document.group(0) + prescription * 2)
+    msg = parse_message(edited)
+    assert msg.standard == "dialogmelding" and msg.body["dialogue_kind"] == "foresporsel"
+    assert msg.body["other_documents"] == "2" and "attachments" not in msg.body
