@@ -76,6 +76,9 @@ ON CONFLICT DO NOTHING
 """
 
 
+_LINK_LOCK = 0x5A4D_0A5E  # advisory lock class of the question keys being linked
+
+
 def _columns(rows: Sequence[JourneyRow]) -> list[list[Any]]:
     return [
         [r.message_id for r in rows],
@@ -128,16 +131,25 @@ async def insert_rows(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> N
 
 async def link_quoted_answers(conn: asyncpg.Connection, rows: Sequence[JourneyRow]) -> None:
     """Give each question of ``rows``, and each question an answer of ``rows`` quotes, the
-    ``answered`` step of its answers that quote its DokIdForesp (idempotent)."""
-    keys = {
-        key
-        for row in rows
-        if row.step == "validated"
-        for key in (row.detail.get("question_key"), row.detail.get("answers_question"))
-        if key
-    }
-    if keys:
-        await conn.execute(_LINK_QUOTED_ANSWERS, sorted(keys))
+    ``answered`` step of its answers that quote its DokIdForesp (idempotent). Runs inside the
+    transaction that inserts ``rows``."""
+    keys = sorted(
+        {
+            key
+            for row in rows
+            if row.step == "validated"
+            for key in (row.detail.get("question_key"), row.detail.get("answers_question"))
+            if key
+        }
+    )
+    if not keys:
+        return
+    # Two recorders may write a question and its answer at the same time, each in a
+    # transaction the other's join cannot see: the key's lock, held to the commit, makes the
+    # second wait and then see the first's rows (in sorted order: no deadlock between them).
+    for key in keys:
+        await conn.execute("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", _LINK_LOCK, key)
+    await conn.execute(_LINK_QUOTED_ANSWERS, keys)
 
 
 async def insert_dead_letters(conn: asyncpg.Connection, rows: Sequence[DeadLetterRow]) -> None:

@@ -4,6 +4,7 @@ question's DokIdForesp gives the question its answered step, in whichever order 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -111,3 +112,40 @@ async def test_an_answer_quoting_the_question_document_id_answers_it(
     detail = json.loads(answered[0]["detail"])
     assert detail["answer_message_id"] == f"a-{run}" and detail["matched_by"] == "DokIdForesp"
     assert answered[0]["recipient_her_id"] == answerer
+
+
+async def test_a_question_and_its_answer_written_at_once_are_still_linked(
+    db: asyncpg.Connection, database_url: str
+) -> None:
+    # two recorders (two workers) commit the question and the answer at the same time
+    run = uuid.uuid4().hex[:8]
+    asker, answerer = f"1{run}", f"2{run}"
+    question = _event(
+        "DIALOG_FORESPORSEL",
+        f"q-{run}",
+        asker,
+        answerer,
+        {"dialogue_kind": "foresporsel", "document_ref": "OD-8"},
+    )
+    answer = _event("DIALOG_SVAR", f"a-{run}", answerer, asker, {"request_document_ref": "OD-8"})
+    other = await asyncpg.connect(database_url)
+    try:
+        first = db.transaction()
+        await first.start()
+        await insert_rows(db, question)
+
+        async def second() -> None:
+            async with other.transaction():
+                await insert_rows(other, answer)
+
+        task = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # the answer's transaction has started and waits for the key
+        await first.commit()
+        await task
+    finally:
+        await other.close()
+    answered = await db.fetchval(
+        "SELECT count(*) FROM message_journey WHERE message_id = $1 AND step = 'answered'",
+        f"q-{run}",
+    )
+    assert answered == 1
