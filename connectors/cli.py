@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import signal
 import sys
@@ -23,6 +22,7 @@ from . import registry
 from .runner import build, load_class, read_config_file, run
 from .sdk import Sink
 from .sdk.exceptions import ConnectorConfigError, ConnectorError
+from .sdk.logs import configure_logging
 
 __all__ = ["add_subcommands", "handle", "main"]
 
@@ -78,6 +78,7 @@ def _setting(settings: Any, attr: str, env: str) -> str | None:
 
 
 async def _run(args: argparse.Namespace, settings: Any) -> int:
+    configure_logging("INFO")  # a long-running process: JSON lines, as the workers log
     cls = load_class(args.name)
     connector = build(cls, read_config_file(args.config))
     bootstrap = args.bootstrap or _setting(settings, "kafka_bootstrap", "SAMFLYT_KAFKA_BOOTSTRAP")
@@ -113,7 +114,6 @@ def handle(args: argparse.Namespace, settings: Any = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(prog="python -m connectors")
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_subcommands(subparsers)

@@ -32,7 +32,8 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
     Topics that already exist with a record limit below :data:`MAX_RECORD_BYTES` (created by
     an older release, by hand or by another tool, at Kafka's default of 1 MB) have it raised:
     otherwise the broker refuses a large message the producers accept, and it stalls its
-    stage."""
+    stage. Where the broker does not allow that (no ALTER_CONFIGS right on a shared cluster)
+    the worker still starts, with a warning naming what the operator must raise."""
     if specs is None:
         specs = (*CATALOGUE, *changelog_specs(settings.app_id))
     specs = list(specs)
@@ -67,8 +68,12 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
         if present:
             try:
                 await _raise_record_limits(admin, present)
-            except KafkaError as exc:
-                raise BrokerUnavailable(f"reading or raising topic limits failed: {exc}") from exc
+            except KafkaError as exc:  # the broker answers: start, and say what to do
+                log.warning(
+                    "could not read or raise the record limit of existing topics; raise"
+                    " max.message.bytes with kafka-configs, or large messages will be refused",
+                    extra={"error": str(exc), "limit": MAX_RECORD_BYTES},
+                )
         return [t.name for t in wanted]
     finally:
         await admin.close()
@@ -110,16 +115,24 @@ async def _raise_record_limits(admin: AIOKafkaAdminClient, names: list[str]) -> 
                     ConfigResourceType.TOPIC, name, {**own, _LIMIT: str(MAX_RECORD_BYTES)}
                 )
             )
+    raised: list[str] = []
     if changes:
         for response in await admin.alter_configs(changes):
             for error_code, message, _, name in response.resources:
-                if error_code:
-                    raise BrokerUnavailable(f"raising {_LIMIT} of {name} failed: {message}")
+                if error_code:  # e.g. no ALTER_CONFIGS right on a shared cluster: not fatal
+                    log.warning(
+                        "could not raise the topic's record limit; raise max.message.bytes"
+                        " with kafka-configs, or large messages will be refused",
+                        extra={"topic": name, "error": message or error_code},
+                    )
+                else:
+                    raised.append(name)
+    if raised:
         log.warning(
             "raised the record limit of existing topics to a whole message",
-            extra={"topics": [c.name for c in changes], "limit": MAX_RECORD_BYTES},
+            extra={"topics": raised, "limit": MAX_RECORD_BYTES},
         )
-    return [c.name for c in changes]
+    return raised
 
 
 def _full_name(settings: Settings, spec: TopicSpec) -> str:

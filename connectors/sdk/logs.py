@@ -1,4 +1,7 @@
-"""Structured JSON-lines logging. Lifecycle events at INFO; never payloads or national ids."""
+"""Structured JSON-lines logging for every samflyt process (workers and connectors alike).
+
+Lifecycle events at INFO; never payloads or national ids.
+"""
 
 from __future__ import annotations
 

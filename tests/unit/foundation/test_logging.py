@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from mode.utils.logging import setup_logging
 
-from streams.logging import logging_config
+from connectors.sdk.logs import logging_config
 
 
 @pytest.fixture
