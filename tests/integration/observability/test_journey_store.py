@@ -8,15 +8,13 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 import pytest
 
-from schemas.canonical import to_canonical
-from schemas.model import HeaderFamily, Ident, ParsedMessage, Party, Patient
 from streams.journey.rows import JourneyRow, rows_for
 from streams.journey.store import insert_dead_letters, insert_rows
+from tests.unit.routing.test_answers import _event as dialogue_event
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -53,27 +51,10 @@ async def test_a_refused_row_is_dropped_and_its_batch_and_transaction_still_comm
     assert [r["detail"] for r in stored] == ["kept"]
 
 
-def _event(msg_type: str, message_id: str, sender: str, receiver: str, body: dict[str, str]) -> Any:
-    msg = ParsedMessage(
-        family=HeaderFamily.MSGHEAD,
-        msg_type=msg_type,
-        standard="dialogmelding",
-        standard_version="1.0",
-        root_namespace="http://www.kith.no/xmlstds/dialog/2006-10-11",
-        message_id=message_id,
-        generated_at=NOW,
-        sender=Party(org_her_id=sender),
-        receiver=Party(org_her_id=receiver),
-        raw=b"<MsgHead/>",
-        patient=Patient(idents=(Ident("13116900216", "FNR"),), family_name="Danser"),
-        body=body,
-    )
-    return rows_for(
-        "CanonicalEvent",
-        to_canonical(msg, patient_key="pk", received_at=NOW),
-        trace_id=None,
-        written_at=NOW,
-    )
+def _rows(msg_type: str, sender: str, receiver: str, body: dict[str, str]) -> list[JourneyRow]:
+    """The journey rows of a dialogue message (its id: the type and the sender)."""
+    event = dialogue_event(msg_type, sender, receiver, body)
+    return rows_for("CanonicalEvent", event, trace_id=None, written_at=NOW)
 
 
 @pytest.mark.parametrize("answer_first", [False, True])
@@ -82,22 +63,13 @@ async def test_an_answer_quoting_the_question_document_id_answers_it(
 ) -> None:
     run = uuid.uuid4().hex[:8]
     asker, answerer = f"1{run}", f"2{run}"  # HER-ids of this run only
-    question = _event(
-        "DIALOG_FORESPORSEL",
-        f"q-{run}",
-        asker,
-        answerer,
-        {"dialogue_kind": "foresporsel", "document_ref": "OD-7"},
+    asks = {"dialogue_kind": "foresporsel", "document_ref": "OD-7"}
+    question = _rows("DIALOG_FORESPORSEL", asker, answerer, asks)
+    answer = _rows(  # a GP system's answer: no ConversationRef, the question's DokIdForesp
+        "DIALOG_SVAR", answerer, asker, {"dialogue_kind": "notat", "request_document_ref": "od-7"}
     )
-    answer = _event(  # a GP system's answer: no ConversationRef, the question's DokIdForesp
-        "DIALOG_SVAR",
-        f"a-{run}",
-        answerer,
-        asker,
-        {"dialogue_kind": "notat", "request_document_ref": "od-7"},
-    )
-    other = _event(  # the same document id from another asker answers nothing of this one
-        "DIALOG_SVAR", f"o-{run}", answerer, f"3{run}", {"request_document_ref": "OD-7"}
+    other = _rows(  # the same document id from another asker answers nothing of this one
+        "DIALOG_NOTAT", answerer, f"3{run}", {"request_document_ref": "OD-7"}
     )
     batches = [answer + other, question] if answer_first else [question, answer + other]
     for batch in [*batches, *batches]:  # redelivered: still one answered step
@@ -106,11 +78,12 @@ async def test_an_answer_quoting_the_question_document_id_answers_it(
     answered = await db.fetch(
         "SELECT detail, recipient_her_id FROM message_journey"
         " WHERE message_id = $1 AND step = 'answered'",
-        f"q-{run}",
+        f"dialog_foresporsel-{asker}",
     )
     assert len(answered) == 1
     detail = json.loads(answered[0]["detail"])
-    assert detail["answer_message_id"] == f"a-{run}" and detail["matched_by"] == "DokIdForesp"
+    assert detail["answer_message_id"] == f"dialog_svar-{answerer}"
+    assert detail["matched_by"] == "DokIdForesp"
     assert answered[0]["recipient_her_id"] == answerer
 
 
@@ -120,14 +93,9 @@ async def test_a_question_and_its_answer_written_at_once_are_still_linked(
     # two recorders (two workers) commit the question and the answer at the same time
     run = uuid.uuid4().hex[:8]
     asker, answerer = f"1{run}", f"2{run}"
-    question = _event(
-        "DIALOG_FORESPORSEL",
-        f"q-{run}",
-        asker,
-        answerer,
-        {"dialogue_kind": "foresporsel", "document_ref": "OD-8"},
-    )
-    answer = _event("DIALOG_SVAR", f"a-{run}", answerer, asker, {"request_document_ref": "OD-8"})
+    asks = {"dialogue_kind": "foresporsel", "document_ref": "OD-8"}
+    question = _rows("DIALOG_FORESPORSEL", asker, answerer, asks)
+    answer = _rows("DIALOG_SVAR", answerer, asker, {"request_document_ref": "OD-8"})
     other = await asyncpg.connect(database_url)
     try:
         first = db.transaction()
@@ -146,6 +114,6 @@ async def test_a_question_and_its_answer_written_at_once_are_still_linked(
         await other.close()
     answered = await db.fetchval(
         "SELECT count(*) FROM message_journey WHERE message_id = $1 AND step = 'answered'",
-        f"q-{run}",
+        f"dialog_foresporsel-{asker}",
     )
     assert answered == 1

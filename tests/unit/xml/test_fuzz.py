@@ -55,13 +55,23 @@ def mutated(draw: st.DrawFn) -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutations_parse_or_raise_message_error(data: bytes) -> None:
-    # _parse has no safety net: any exception other than MessageError is a reader bug
+    _all_the_way(data)
+
+
+def _all_the_way(data: bytes) -> None:
+    """What the validate stage does with a message; MessageError is the only way to refuse it
+    (``_parse`` has no safety net: any other exception is a reader bug)."""
     try:
         msg = _parse(data, limits=None, strict=False)
     except MessageError:
         return
     with contextlib.suppress(MessageError):
         check_business_rules(msg)
+    event = to_canonical(msg, patient_key="k", received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    default_codec().encode(CANONICAL_EVENT, event)
+    if msg.family is not HeaderFamily.APPREC:
+        for _, receipt in receipts_for(msg, AppRecStatus.REJECTED, ["X99"]):
+            _parse(receipt, limits=None, strict=False)  # our own receipts always read back
 
 
 def _readable(path: Path) -> bytes | None:
@@ -125,14 +135,4 @@ def reshaped(draw: st.DrawFn) -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(reshaped())
 def test_reshaped_messages_map_encode_and_answer_or_raise_message_error(data: bytes) -> None:
-    try:
-        msg = _parse(data, limits=None, strict=False)
-    except MessageError:
-        return
-    with contextlib.suppress(MessageError):
-        check_business_rules(msg)
-    event = to_canonical(msg, patient_key="k", received_at=datetime(2026, 1, 1, tzinfo=UTC))
-    default_codec().encode(CANONICAL_EVENT, event)
-    if msg.family is not HeaderFamily.APPREC:
-        for _, receipt in receipts_for(msg, AppRecStatus.REJECTED, ["X99"]):
-            _parse(receipt, limits=None, strict=False)  # our own receipts always read back
+    _all_the_way(data)
