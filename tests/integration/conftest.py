@@ -98,8 +98,12 @@ async def _delete_topics(bootstrap: str, prefixes: list[str]) -> None:
 
 
 def new_test_prefix(prefixes: list[str]) -> str:
-    prefix = f"test.{uuid.uuid4().hex[:10]}."
-    prefixes.append(prefix)
+    """A topic prefix of its own, registered for deletion with the table changelogs Faust
+    names after the app ids built from it (``samflyt-test-<run>``, ``samflyt-test.<run>``):
+    those are not under the prefix, and thousands of them piled up on the local broker."""
+    run = uuid.uuid4().hex[:10]
+    prefix = f"test.{run}."
+    prefixes.extend([prefix, f"samflyt-test-{run}-", f"samflyt-test.{run}-"])
     return prefix
 
 

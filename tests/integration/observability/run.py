@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from streams.registries.seed import seed_registry
 from streams.settings import Settings, load_settings
 from streams.synthetic import SyntheticWorld, TrafficItem
 from streams.telemetry import add_exporter
+from tests.integration.conftest import new_test_prefix
 
 EXPORTER = InMemorySpanExporter()  # one per process: the tracer provider is process-wide
 
@@ -33,12 +33,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def settings_for(kafka_bootstrap: str, database_url: str, **overrides: Any) -> Settings:
-    run = uuid.uuid4().hex[:10]
+def settings_for(
+    kafka_bootstrap: str, database_url: str, prefixes: list[str], **overrides: Any
+) -> Settings:
+    """Settings of one run; its topics (and changelogs) are deleted with the session's."""
+    prefix = new_test_prefix(prefixes)
+    run = prefix.split(".")[1]
     values: dict[str, Any] = {
         "kafka_bootstrap": kafka_bootstrap,
         "database_url": database_url,
-        "topic_prefix": f"test.{run}.",
+        "topic_prefix": prefix,
         "app_id": f"samflyt-test-{run}",
         "environment": "test",
         "worker_web_port": 0,

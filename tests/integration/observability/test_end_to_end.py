@@ -37,11 +37,11 @@ def _question(items: list[TrafficItem]) -> TrafficItem:
 
 
 @pytest.fixture(scope="module")
-def o(kafka_bootstrap: str, database_url: str) -> Observed:
+def o(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Observed:
     world = build_world(seed=1, scale="small")
     # a seed of its own: message ids must not collide with other tests' in the session database
     items = list(scenario_traffic(world, seed=4242))
-    settings = settings_for(kafka_bootstrap, database_url)
+    settings = settings_for(kafka_bootstrap, database_url, topic_prefixes)
     port = settings.metrics_port
     asked = {
         i.expected.msg_id.lower()

@@ -65,11 +65,11 @@ def _valid_ids(items: list[Any]) -> list[str]:
 
 
 def test_after_a_restart_the_journey_resumes_from_its_commits(
-    kafka_bootstrap: str, database_url: str
+    kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]
 ) -> None:
     world = build_world(seed=1, scale="small")
     first, second = (list(scenario_traffic(world, seed=seed)) for seed in (5151, 5152))
-    settings = settings_for(kafka_bootstrap, database_url, metrics_port=0)
+    settings = settings_for(kafka_bootstrap, database_url, topic_prefixes, metrics_port=0)
 
     async def go() -> None:
         pool = await create_pool(settings)
