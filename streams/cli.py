@@ -106,7 +106,12 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     from schemas.xml.cli import cmd_parse
 
-    return cmd_parse(args.files, strict=args.strict, test_environment=settings.test_environment)
+    return cmd_parse(
+        args.files,
+        strict=args.strict,
+        test_environment=settings.test_environment,
+        patient_key_secret=settings.patient_key_secret.get_secret_value().encode(),
+    )
 
 
 def _cmd_apprec(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,13 +9,16 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
+from uuid import UUID
 
+from schemas.canonical import to_canonical
 from schemas.errors import MessageError
 from schemas.model import ParsedMessage
+from schemas.pseudonym import patient_key
 from schemas.xml.apprec import (
     ERROR_TEXTS,
     AppRecError,
@@ -27,7 +30,7 @@ from schemas.xml.identifiers import mask
 from schemas.xml.parse import parse_message
 from schemas.xml.rules import check_business_rules
 
-__all__ = ["cmd_apprec", "cmd_parse", "message_to_json"]
+__all__ = ["cmd_apprec", "cmd_parse", "event_to_json", "message_to_json"]
 
 _PERSON_ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "PNR", "DUF"})
 
@@ -35,6 +38,8 @@ _PERSON_ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "PNR", "DUF"})
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, UUID):
+        return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -56,18 +61,48 @@ def message_to_json(msg: ParsedMessage) -> dict[str, Any]:
         data[key] = _plain(value)
     patient = data.get("patient")
     if patient:
-        for ident in patient.get("idents", []):
-            if ident.get("type", "").upper() in _PERSON_ID_TYPES or len(ident.get("id", "")) == 11:
-                ident["id"] = mask(ident["id"])
+        _mask_idents(patient.get("idents", []))
     return data
 
 
-def cmd_parse(
-    paths: list[str], *, strict: bool, test_environment: bool = False, out: TextIO | None = None
-) -> int:
-    """Print each file as parsed JSON, or its typed error and the AppRec that would be sent.
+def event_to_json(event: dict[str, Any]) -> dict[str, Any]:
+    """A canonical event as JSON-able data: national ids masked, the original bytes left out
+    (their size and SHA-256 stay), the payload as ``{"type": full name, "record": ...}``."""
+    data: dict[str, Any] = {}
+    for key, value in event.items():
+        if key == "payload" and isinstance(value, tuple):
+            name, record = value
+            data[key] = {"type": name, "record": _plain(record)}
+        else:
+            data[key] = _plain(value)
+    patient = data.get("patient")
+    if patient:
+        if patient.get("national_id"):
+            patient["national_id"] = mask(patient["national_id"])
+        _mask_idents(patient.get("idents", []))
+    return data
 
-    ``test_environment`` applies the rules as a non-production deployment does."""
+
+def _mask_idents(idents: list[dict[str, Any]]) -> None:
+    for ident in idents:
+        if ident.get("type", "").upper() in _PERSON_ID_TYPES or len(ident.get("id", "")) == 11:
+            ident["id"] = mask(ident["id"])
+
+
+def cmd_parse(
+    paths: list[str],
+    *,
+    strict: bool,
+    test_environment: bool = False,
+    patient_key_secret: bytes | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print each file's canonical event as JSON; for a message the business rules refuse, what
+    was read, its typed error and the AppRec that would be sent; for one that cannot be read,
+    the typed error.
+
+    ``test_environment`` applies the rules as a non-production deployment does;
+    ``patient_key_secret`` gives the event the pseudonymous patient key the pipeline would."""
     stream = out or sys.stdout
     failures = 0
     for path in paths:
@@ -84,14 +119,24 @@ def cmd_parse(
             }
             print(json.dumps(report, ensure_ascii=False), file=stream)
             continue
-        result: dict[str, Any] = {"file": path, "message": message_to_json(msg)}
+        result: dict[str, Any] = {"file": path}
         try:
             check_business_rules(msg, test_environment=test_environment)
-        except MessageError as exc:
+        except MessageError as exc:  # dead-lettered by the pipeline: there is no event
             failures += 1
             receipts = receipts_for(msg, AppRecStatus.REJECTED, [exc])
+            result["message"] = message_to_json(msg)
             result["error"] = {"code": exc.code, "detail": exc.detail}
             result["apprec"] = [b.decode() for _, b in receipts]
+        else:
+            national_id = msg.patient.national_id if msg.patient else None
+            key = (
+                patient_key(national_id, patient_key_secret)
+                if national_id and patient_key_secret
+                else None
+            )
+            event = to_canonical(msg, patient_key=key, received_at=datetime.now(UTC))
+            result["event"] = event_to_json(event)
         print(json.dumps(result, ensure_ascii=False), file=stream)
     return 0 if failures == 0 else 1
 

@@ -19,7 +19,15 @@ def test_parse_masks_ids_and_sets_exit_status() -> None:
     assert cmd_parse([GOOD], strict=False, out=out) == 0
     text = out.getvalue()
     assert "13116900216" not in text and "131169*****" in text
-    assert json.loads(text)["message"]["msg_type"] == "INNLEGGELSESRAPPORT"
+    event = json.loads(text)["event"]  # the canonical event the pipeline would publish
+    assert event["msg_type"] == "INNLEGGELSESRAPPORT"
+    assert event["payload"]["type"] == "no.samflyt.care.CareMessage"
+    assert event["patient"]["national_id"] == "131169*****"
+    assert event["patient"]["patient_key"] is None  # no secret given: no pseudonym
+    assert event["original"]["content"] is None and event["original"]["size"] > 0
+    out = io.StringIO()
+    assert cmd_parse([GOOD], strict=False, patient_key_secret=b"k" * 32, out=out) == 0
+    assert len(json.loads(out.getvalue())["event"]["patient"]["patient_key"]) == 64
     out = io.StringIO()
     assert cmd_parse([GOOD, BAD_PATIENT, NOT_MESSAGE], strict=False, out=out) == 1
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
