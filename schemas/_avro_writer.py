@@ -296,8 +296,7 @@ class _Compiler:
                 "if v is None:",
                 f"    buf += n{i}",
                 "else:",
-                "    if type(v) is not str and type(v) is tuple and len(v) == 2"
-                " and v[0] == 'string':",
+                "    if type(v) is tuple and len(v) == 2 and v[0] == 'string':",
                 "        v = v[1]",
                 f"    buf += s{i}",
                 *("    " + line for line in string),
