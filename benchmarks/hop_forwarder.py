@@ -18,9 +18,9 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaConsumer
 
+from connectors.sdk.logs import configure_logging
 from streams.app import create_app
 from streams.harness import producer_for
-from streams.logging import configure_logging
 from streams.settings import Settings, load_settings
 from streams.worker import use_event_loop
 

@@ -9,9 +9,9 @@ import logging
 
 import faust
 
+from connectors.sdk.logs import configure_logging, logging_config
 from streams.admin import ensure_topics
 from streams.db import migrate_database
-from streams.logging import configure_logging, logging_config
 from streams.pipeline import Pipeline, build_pipeline
 from streams.settings import Settings
 
