@@ -115,6 +115,7 @@ def run_work_baseline(
             now=datetime.now(UTC),
             overdue_after=settings.overdue_after,
             traceparent=traceparent,
+            person_key=key_fn,
         )
         if key:
             states[key] = outcome.state

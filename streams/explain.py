@@ -39,7 +39,8 @@ async def load_view(settings: Settings, today: Callable[[], date] = date.today) 
 def explain(data: bytes, view: RegistryView, settings: Settings) -> dict[str, Any]:
     """The routing outcome of one message as a JSON-ready mapping (national ids masked)."""
     origin = Origin("explain", 0, 0, None, None, ())
-    result = validate(data, origin=origin, registry=view, patient_key=patient_key_fn(settings),
+    keyed = patient_key_fn(settings)
+    result = validate(data, origin=origin, registry=view, patient_key=keyed,
                       reject_unknown_receiver=settings.reject_unknown_receiver,
                       test_environment=settings.test_environment)
     if not isinstance(result, Accepted):
@@ -48,7 +49,8 @@ def explain(data: bytes, view: RegistryView, settings: Settings) -> dict[str, An
                 "apprecs_to_sender": len(result.receipts)}
     rules = load_rule_set(settings.routing_rules)
     outcome = route_event(result.event, view=view, rules=rules, state=PatientState(),
-                          now=datetime.now(UTC), overdue_after=timedelta(0), traceparent=None)
+                          now=datetime.now(UTC), overdue_after=timedelta(0), traceparent=None,
+                          person_key=keyed)
     return {
         "accepted": True,
         "message_id": result.parsed.message_id,

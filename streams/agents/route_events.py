@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
 from streams.metrics import mark, observe
 from streams.pipeline import Pipeline, traceparent_of
+from streams.registries.feed import patient_key_fn
 from streams.routing.state import PatientState
 from streams.stages.overdue_watch import OverdueWatch, is_early_answer
 from streams.stages.route import OVERDUE, OpenRequest, overdue_record, route_event
@@ -30,6 +32,7 @@ def register(p: Pipeline) -> None:
     source = p.app.topic(settings.topic("canonical.events"), settings.topic("internal.clock"))
     clock_name = settings.topic("internal.clock")
     watch = OverdueWatch(p.tables["open"], settings.overdue_after)
+    person_key = patient_key_fn(settings)
 
     @p.app.agent(source, name="route_events")
     async def route_events(stream: Any) -> None:
@@ -38,7 +41,7 @@ def register(p: Pipeline) -> None:
                 await _tick(p, watch, event.message.partition)
             else:
                 with observe("route", event.message.timestamp):
-                    await _route(p, watch, event)
+                    await _route(p, watch, event, person_key)
 
         await guarded(p, stream, "ROUTE", handle)
 
@@ -53,7 +56,9 @@ def register(p: Pipeline) -> None:
                 await p.topic("internal.clock").send(value=TICK, partition=tp.partition)
 
 
-async def _route(p: Pipeline, watch: OverdueWatch, event: Any) -> None:
+async def _route(
+    p: Pipeline, watch: OverdueWatch, event: Any, person_key: Callable[[str], str]
+) -> None:
     # the envelope only: routing never reads the payload, and the Deliveries splice the bytes
     record = p.codec.decode_head("CanonicalEvent", event.value, "payload")
     traceparent = traceparent_of(event)
@@ -71,6 +76,7 @@ async def _route(p: Pipeline, watch: OverdueWatch, event: Any) -> None:
         now=now,
         overdue_after=p.settings.overdue_after,
         traceparent=traceparent,
+        person_key=person_key,
     )
     for delivery in outcome.deliveries:
         # the consumed event bytes are spliced into each Delivery, not re-encoded

@@ -31,6 +31,9 @@ class JourneyRow:
     trace_id: str | None = None
     attempt: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # the pseudonymous key of the citizen a step through the citizen portal is for: the patient
+    # and each proxy share the portal's HER-id, and each is a step of its own
+    recipient_key: str | None = None
 
 
 def _her(party: dict[str, Any] | None) -> str | None:
@@ -157,6 +160,7 @@ def _decision(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> 
             patient_key=r.get("patient_key"),
             trace_id=trace_id,
             detail=detail,
+            recipient_key=r.get("recipient_key"),
         )
     ]
 

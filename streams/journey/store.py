@@ -30,16 +30,17 @@ log = logging.getLogger(__name__)
 
 _INSERT = """
 INSERT INTO message_journey (message_id, step, at, stage, msg_type, sender_her_id,
-    recipient_her_id, reason, conversation_id, patient_key, trace_id, attempt, detail)
+    recipient_her_id, reason, conversation_id, patient_key, trace_id, attempt, detail,
+    recipient_key)
 SELECT r.message_id, r.step, r.at, r.stage, r.msg_type, r.sender, r.recipient, r.reason,
     r.conversation_id, r.patient_key, r.trace_id,
     coalesce(r.attempt, 1),
-    r.detail::jsonb
+    r.detail::jsonb, r.recipient_key
 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[],
-            $13::text[])
+            $13::text[], $14::text[])
     AS r(message_id, step, at, stage, msg_type, sender, recipient, reason, conversation_id,
-         patient_key, trace_id, attempt, detail)
+         patient_key, trace_id, attempt, detail, recipient_key)
 ON CONFLICT DO NOTHING
 """
 
@@ -94,6 +95,7 @@ def _columns(rows: Sequence[JourneyRow]) -> list[list[Any]]:
         [r.trace_id for r in rows],
         [r.attempt for r in rows],
         [json.dumps(r.detail, default=str) for r in rows],
+        [r.recipient_key for r in rows],
     ]
 
 

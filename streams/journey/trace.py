@@ -39,6 +39,7 @@ class Step:
     trace_id: str | None
     detail: dict[str, Any]
     since_previous_ms: float | None
+    recipient_key: str | None = None  # the citizen a citizen-portal step is for (pseudonym)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ async def load_journey(conn: asyncpg.Connection, message_id: str) -> Journey:
                 r["trace_id"],
                 json.loads(r["detail"]) if isinstance(r["detail"], str) else dict(r["detail"]),
                 since,
+                r["recipient_key"],
             )
         )
         previous = r["at"] if previous is None or r["at"] > previous else previous
@@ -87,11 +89,13 @@ async def load_journey(conn: asyncpg.Connection, message_id: str) -> Journey:
 
 
 def _describe(s: Step) -> str:
+    # a citizen is shown by the start of their pseudonymous key: enough to tell two apart
+    to = f"{s.recipient} (citizen {s.recipient_key[:12]})" if s.recipient_key else s.recipient
     if s.step == "routed":
-        return f"to {s.recipient} because {s.reason} ({s.detail.get('topic')})"
+        return f"to {to} because {s.reason} ({s.detail.get('topic')})"
     if s.step == "refused":
         extra = f": {s.detail['detail']}" if s.detail.get("detail") else ""
-        return f"not to {s.recipient}: {s.reason}{extra}"
+        return f"not to {to}: {s.reason}{extra}"
     if s.step == "receipt":
         return f"AppRec {s.reason} from {s.recipient} to {s.sender} ({s.detail.get('source')})"
     if s.step == "deadlettered":
@@ -140,6 +144,7 @@ def format_json(journey: Journey) -> str:
                     "msg_type": s.msg_type,
                     "sender_her_id": s.sender,
                     "recipient_her_id": s.recipient,
+                    "recipient_key": s.recipient_key,
                     "reason": s.reason,
                     "trace_id": s.trace_id,
                     "detail": s.detail,

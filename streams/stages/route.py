@@ -6,6 +6,7 @@ decision, and track requests that await an answer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,7 +105,10 @@ def route_event(
     now: datetime,
     overdue_after: timedelta,
     traceparent: str | None,
+    person_key: Callable[[str], str],
 ) -> RouteOutcome:
+    """``person_key`` pseudonymises a citizen a portal grant is for (the deployment's patient
+    key): each such grant is its own decision, and the record names the citizen by the key."""
     facts = facts_from_event(event)
     routing = route(facts, view, rules, state)
     trace = {"traceparent": traceparent, "tracestate": None}
@@ -114,7 +118,10 @@ def route_event(
         )
         for g in routing.grants
     ]
-    decisions = [decision_record(facts, g, now, rules.version, trace) for g in routing.grants]
+    decisions = [
+        decision_record(facts, g, now, rules.version, trace, _citizen_key(facts, g, person_key))
+        for g in routing.grants
+    ]
     decisions += [decision_record(facts, r, now, rules.version, trace) for r in routing.refusals]
     attributes = event.get("attributes") or {}
     # RefToParent and RefToConversation are often the same id: one answer, not two
@@ -174,16 +181,34 @@ def delivery_record(
     }
 
 
+def _citizen_key(
+    facts: RoutingFacts, grant: Grant, person_key: Callable[[str], str]
+) -> str | None:
+    """The pseudonymous key of the citizen a portal grant is for; None for any other grant."""
+    if grant.person is None:
+        return None
+    if grant.person == facts.national_id and facts.patient_key:
+        return facts.patient_key
+    return person_key(grant.person)
+
+
 def decision_record(
     facts: RoutingFacts,
     outcome: Grant | Refusal,
     now: datetime,
     version: str,
     trace: dict[str, Any],
+    recipient_key: str | None = None,
 ) -> dict[str, Any]:
+    """One decision. The patient and each proxy reached through the citizen portal share the
+    portal's HER-id, so ``recipient_key`` (the citizen's pseudonym) keeps their decisions, and
+    their journey steps, apart."""
     granted = isinstance(outcome, Grant)
+    id_parts = [facts.event_id, outcome.her_id, outcome.rule_id]
+    if recipient_key:  # ids of decisions for no citizen stay as they were
+        id_parts.append(recipient_key)
     return {
-        "decision_id": derived_id("decision", facts.event_id, outcome.her_id, outcome.rule_id),
+        "decision_id": derived_id("decision", *id_parts),
         "decided_at": now,
         "event_id": facts.event_id,
         "message_id": facts.message_id,
@@ -200,6 +225,7 @@ def decision_record(
         "topic": outcome.topic if isinstance(outcome, Grant) else None,
         "is_test": facts.is_test,
         "trace": trace,
+        "recipient_key": recipient_key,
     }
 
 

@@ -275,6 +275,24 @@ def test_trace_command_shows_path_recipients_reasons_receipt_and_trace_id(
     assert code == 0 and "routed" in text and journey["trace_ids"][0] in text
 
 
+def test_trace_shows_a_routed_step_per_citizen_through_the_portal_by_pseudonym(
+    o: Observed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = next(  # the patient and at least one proxy through the portal
+        i for i in o.items if sum(r.person is not None for r in i.expected.recipients) >= 2
+    )
+    citizens = {r.person for r in item.expected.recipients if r.person is not None}
+    code, out = _cli(monkeypatch, capsys, o, "trace", item.expected.msg_id, "--json")
+    assert code == 0
+    steps = json.loads(out)["steps"]
+    keys = {s["recipient_key"] for s in steps if s["step"] == "routed" and s["recipient_key"]}
+    assert keys == {o.extra["patient_key"](person) for person in citizens}
+    assert not any(person in out for person in citizens)  # pseudonyms, never national ids
+    code, text = _cli(monkeypatch, capsys, o, "trace", item.expected.msg_id)
+    assert code == 0
+    assert all(f"citizen {key[:12]}" in text for key in keys)
+
+
 def _samples(text: str, name: str) -> Counter[tuple[tuple[str, str], ...]]:
     out: Counter[tuple[tuple[str, str], ...]] = Counter()
     for family in text_string_to_metric_families(text):

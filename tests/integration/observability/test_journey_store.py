@@ -117,3 +117,35 @@ async def test_a_question_and_its_answer_written_at_once_are_still_linked(
         f"dialog_foresporsel-{asker}",
     )
     assert answered == 1
+
+
+async def test_each_citizen_through_the_portal_keeps_a_step_of_its_own(
+    db: asyncpg.Connection,
+) -> None:
+    """The patient and a proxy share the portal's HER-id: two routed steps, not one, and a
+    redelivered batch still leaves two."""
+    message_id = f"{uuid.uuid4().hex}-lab"
+    rows = [
+        JourneyRow(
+            message_id=message_id,
+            step="routed",
+            at=NOW,
+            stage="route",
+            recipient_her_id="902",
+            reason=reason,
+            recipient_key=key,
+        )
+        for reason, key in (("CITIZEN", "a" * 64), ("CITIZEN_PROXY", "b" * 64))
+    ]
+    for _ in range(2):
+        async with db.transaction():
+            await insert_rows(db, rows)
+    stored = await db.fetch(
+        "SELECT reason, recipient_key FROM message_journey WHERE message_id = $1"
+        " ORDER BY reason",
+        message_id,
+    )
+    assert [(r["reason"], r["recipient_key"]) for r in stored] == [
+        ("CITIZEN", "a" * 64),
+        ("CITIZEN_PROXY", "b" * 64),
+    ]

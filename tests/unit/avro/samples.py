@@ -321,6 +321,7 @@ def records() -> dict[str, dict[str, Any]]:
             "topic": None,
             "is_test": False,
             "trace": _trace(),
+            "recipient_key": None,  # a party, not a citizen through the portal
         },
         "Overdue": overdue(),
         "CommunicationParty": {

@@ -181,18 +181,21 @@ _DECISION_NOTE = {
 
 @pytest.fixture
 def evolved(tmp_path: Path) -> Catalogue:
-    """A copy of the shipped catalogue where Decision has a v2 with one more field."""
+    """A copy of the shipped catalogue where Decision has a next version with one more field."""
     root = tmp_path / "avro"
     shutil.copytree(Path(str(avro_dir())), root)
-    v2 = json.loads((root / "released" / "Decision" / "v1.avsc").read_text())
-    v2["fields"].append(_DECISION_NOTE)
-    (root / "released" / "Decision" / "v2.avsc").write_text(json.dumps(v2))
-    entries = [*Catalogue.load(root).entries(), SchemaVersion(9001, DECISION, 2)]
+    shipped = Catalogue.load(root)
+    latest = shipped.latest(DECISION).version
+    released = root / "released" / "Decision"
+    following = json.loads((released / f"v{latest}.avsc").read_text())
+    following["fields"].append(_DECISION_NOTE)
+    (released / f"v{latest + 1}.avsc").write_text(json.dumps(following))
+    entries = [*shipped.entries(), SchemaVersion(9001, DECISION, latest + 1)]
     return Catalogue(entries, root)
 
 
 def test_old_writer_versions_resolve_into_the_latest(evolved: Catalogue) -> None:
-    old_bytes = encode("Decision", RECORDS["Decision"])  # written with v1 (shipped catalogue)
+    old_bytes = encode("Decision", RECORDS["Decision"])  # written with the shipped version
     codec = Codec(evolved)
     name, record = codec.decode(old_bytes)
     assert name == "no.samflyt.routing.Decision"

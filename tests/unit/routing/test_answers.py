@@ -47,6 +47,7 @@ def _route(event: dict[str, Any]) -> RouteOutcome:
         now=NOW,
         overdue_after=timedelta(hours=96),
         traceparent=None,
+        person_key=lambda national_id: f"key-of-{national_id}",
     )
 
 

@@ -1,0 +1,65 @@
+"""Decisions through the citizen portal: the patient and each relative with proxy rights share
+the portal's HER-id, so each grant is told apart by the citizen's pseudonymous key, never by a
+national id (the route stage and the journey rows, pure)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from streams.journey.rows import rows_for
+from streams.routing.state import PatientState
+from streams.stages.route import derived_id, route_event
+from tests.unit.routing.test_answers import PATIENT, _event
+from tests.unit.routing.test_route import RULES, world
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+PATIENT_ID = PATIENT.idents[0].id
+
+
+def _key(national_id: str) -> str:
+    return f"key-{national_id[::-1]}"  # any keyed function: the route stage only passes it on
+
+
+def _lab_result() -> list[dict[str, object]]:
+    event = _event("SVAR_LAB", "400", "300", {})
+    event["standard_version"] = "1.4"
+    outcome = route_event(
+        event,
+        view=world(),  # patient "pk1" has one proxy, "daughter-id"
+        rules=RULES,
+        state=PatientState(),
+        now=NOW,
+        overdue_after=timedelta(hours=96),
+        traceparent=None,
+        person_key=_key,
+    )
+    return outcome.decisions
+
+
+def test_each_citizen_through_the_portal_is_a_decision_of_its_own() -> None:
+    decisions = _lab_result()
+    portal = [d for d in decisions if d["party_her_id"] == "902"]
+    assert {(d["reason"], d["recipient_key"]) for d in portal} == {
+        ("CITIZEN", "pk1"),  # the patient: the event's own patient key
+        ("CITIZEN_PROXY", _key("daughter-id")),
+    }
+    ids = [d["decision_id"] for d in decisions]
+    assert len(set(ids)) == len(ids)
+
+
+def test_other_decisions_name_no_citizen_and_keep_their_ids() -> None:
+    for d in _lab_result():
+        if d["party_her_id"] != "902":
+            assert d["recipient_key"] is None
+            assert d["decision_id"] == derived_id(
+                "decision", str(d["event_id"]), str(d["party_her_id"]), str(d["rule_id"])
+            )
+
+
+def test_no_national_id_in_a_decision_or_its_journey_steps() -> None:
+    for d in _lab_result():
+        rows = rows_for("Decision", d, trace_id=None, written_at=NOW)
+        text = json.dumps([d, [r.__repr__() for r in rows]], default=str)
+        assert PATIENT_ID not in text and "daughter-id" not in text
+        assert [r.recipient_key for r in rows] == [d["recipient_key"]]
