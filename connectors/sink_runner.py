@@ -1,5 +1,5 @@
 """Runs one lane of a sink: read a batch, write it (retrying only what failed), dead-letter the
-bad records, then commit the consumer offsets of the batch.
+bad records, confirm the routed deliveries written, then commit the consumer offsets of the batch.
 
 Each lane has its own consumer group, offsets and backoff, so a destination that is down only
 holds back its own lane. A batch's offsets are committed after every record in it was written
@@ -14,8 +14,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ._confirmation import confirmation, confirms
 from ._deadletter import dead_letter
-from .kafka import Ack, Publisher
+from .kafka import Ack, Outgoing, Publisher
 from .sdk.base import Sink
 from .sdk.exceptions import ConnectorError, RetriableError
 from .sdk.records import Failure, Record
@@ -23,6 +24,7 @@ from .sdk.records import Failure, Record
 __all__ = ["BatchReader", "SinkLaneRunner"]
 
 log = logging.getLogger(__name__)
+CONFIRM_ATTEMPTS = 5  # then the journey goes without the step: a delivery is never undone for it
 
 
 class BatchReader(Protocol):
@@ -47,6 +49,7 @@ class SinkLaneRunner:
         self.retrying = False
         self.written_count = 0
         self.dead_lettered_count = 0
+        self.unconfirmed_count = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -69,7 +72,9 @@ class SinkLaneRunner:
                     raise
                 failures = [Failure(r, exc) for r in pending]
             failed = {id(f.record) for f in failures}
-            self.written_count += sum(1 for r in pending if id(r) not in failed)
+            written = [r for r in pending if id(r) not in failed]
+            self.written_count += len(written)
+            await self._confirm(written)
             attempts += 1
             retry: list[Record] = []
             for failure in failures:
@@ -92,6 +97,44 @@ class SinkLaneRunner:
                 except TimeoutError:
                     pass
         self.retrying = False
+
+    async def _confirm(self, written: Sequence[Record]) -> None:
+        """Confirm the routed deliveries among ``written`` on the confirmation topic.
+
+        Retried a few times, then logged and given up: the records are delivered, and holding
+        the lane (or writing them again) for want of a journey step would be worse."""
+        topic = self.config.confirmation_topic
+        if not topic:
+            return
+        items = [
+            confirmation(r, topic=topic, connector=self.sink.name, lane=self.lane)
+            for r in written
+            if confirms(r) and self.sink.delivers(r, self.lane)
+        ]
+        error: BaseException | None = None
+        for attempt in range(1, CONFIRM_ATTEMPTS + 1):
+            if not items:
+                return
+            answers = await self.publisher.publish(items)
+            left: list[Outgoing] = []
+            for item, answer in zip(items, answers, strict=True):
+                if not isinstance(answer, Ack):
+                    left.append(item)
+                    error = answer
+            items = left
+            if items and attempt < CONFIRM_ATTEMPTS:
+                await asyncio.sleep(self.config.retry.delay(attempt))
+        if items:
+            self.unconfirmed_count += len(items)
+            log.error(
+                "delivery confirmations not published: the journey lacks their delivered steps",
+                extra={
+                    "connector": self.sink.name,
+                    "lane": self.lane,
+                    "count": len(items),
+                    "error": type(error).__name__,
+                },
+            )
 
     async def _dead_letter(self, record: Record, error: ConnectorError) -> None:
         item = dead_letter(

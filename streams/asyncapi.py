@@ -62,6 +62,10 @@ def _channel(settings: Settings, spec: TopicSpec) -> dict[str, Any]:
     if spec.value_schema:
         message["contentType"] = AVRO
         message["payload"] = {"$ref": f"#/components/schemas/{spec.value_schema}"}
+    elif spec.headers_only:
+        message["name"] = "HeadersOnly"
+        message["payload"] = {"type": "string", "maxLength": 0,
+                              "description": "Empty: the record is its samflyt.* headers"}
     else:
         message["contentType"] = "application/xml"
         message["payload"] = {"type": "string", "format": "binary",

@@ -39,7 +39,7 @@ def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
         {
             "topic": settings.topic(t.name),
             "key": t.key,
-            "value": t.value_schema or "XML bytes",
+            "value": t.value_schema or ("none (headers)" if t.headers_only else "XML bytes"),
             "partitions": t.partitions or settings.partitions,
             "policy": "compact"
             if t.compacted

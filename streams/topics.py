@@ -45,6 +45,7 @@ class TopicSpec:
     partitions: int | None = None  # None = the deployment default
     retention_ms: int = 14 * DAY_MS
     compacted: bool = False
+    headers_only: bool = False  # no value: the record says what it says in samflyt.* headers
 
     def config(self) -> dict[str, str]:
         """Broker-side topic configuration."""
@@ -123,6 +124,16 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "Every routing decision — grants and refusals — with its reason (tjenstlig behov).",
         ("samflyt-store", "audit"),
         retention_ms=90 * DAY_MS,
+    ),
+    TopicSpec(
+        "deliveries.confirmed",
+        "recipient HER-id",
+        None,
+        "A sink's confirmation that it wrote a routed delivery: no value; the delivery's id, "
+        "message id, type, recipient HER-id (and the citizen's pseudonymous key), trace context "
+        "and the sink in samflyt.* headers. The journey's delivered steps.",
+        ("samflyt-pipeline", "sre"),
+        headers_only=True,
     ),
     TopicSpec(
         "deadletter",

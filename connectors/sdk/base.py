@@ -160,6 +160,14 @@ class Sink(Connector[KC]):
         """Called once after config validation: the independent delivery lanes."""
         return (DEFAULT_LANE,)
 
+    def delivers(self, record: Record, lane: str = DEFAULT_LANE) -> bool:
+        """Called for each record ``write`` took without a failure: did writing it hand it to
+        its recipient? The runner then confirms the delivery to samflyt's journey (its
+        ``delivered`` step; see ``SinkConfig.confirmation_topic``). Return False for a record
+        the lane passed over (another destination's) or for a sink that delivers to no one (an
+        archive). Pure and cheap; the default is True."""
+        return True
+
     async def write(self, records: Sequence[Record], lane: str = DEFAULT_LANE) -> Sequence[Failure]:
         """Called with each batch of ``lane`` (in offset order per partition). Write what you can
         and return the records that failed, each with its error: a retriable error is written

@@ -84,10 +84,19 @@ class SourceConfig(ConnectorConfig):
 
 
 class SinkConfig(ConnectorConfig):
-    """Settings of a sink: which topics it reads and as which consumer group."""
+    """Settings of a sink: which topics it reads and as which consumer group.
+
+    ``confirmation_topic``: where the runner confirms each routed delivery the sink wrote (a
+    record carrying the delivery's ids, no content), which the journey records as the message's
+    ``delivered`` step. ``None`` for a sink that hands nothing to a recipient (an archive)."""
 
     topics: list[str] = Field(min_length=1, description="Kafka topics the sink consumes")
     group_id: str | None = Field(None, description="default: samflyt-connector-<name>")
+    confirmation_topic: str | None = Field(
+        "samflyt.deliveries.confirmed",
+        min_length=1,
+        description="topic of delivery confirmations (the journey's delivered steps); null: none",
+    )
 
 
 def _setting(loc: tuple[int | str, ...]) -> str:

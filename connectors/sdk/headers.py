@@ -11,6 +11,7 @@ __all__ = [
     "CONNECTOR",
     "CONTENT_TYPE",
     "CONVERSATION_ID",
+    "DELIVERY_ID",
     "ERROR_CODE",
     "ERROR_CONNECTOR",
     "ERROR_OFFSET",
@@ -24,7 +25,9 @@ __all__ = [
     "PATIENT_KEY",
     "RECEIVED_AT",
     "RECIPIENT_HER_ID",
+    "RECIPIENT_KEY",
     "SENDER_HER_ID",
+    "SINK_LANE",
     "TRACEPARENT",
     "Headers",
     "get_header",
@@ -43,6 +46,11 @@ SENDER_HER_ID = "samflyt.sender-her-id"  # the authenticated sender, when the so
 RECIPIENT_HER_ID = "samflyt.recipient-her-id"
 PATIENT_KEY = "samflyt.patient-key"  # pseudonymous key, never the national id
 CONTENT_TYPE = "samflyt.content-type"
+# on a routed delivery (and so on its confirmation): its deterministic id, and for the citizen
+# portal the pseudonymous key of the citizen it is for (never the national id)
+DELIVERY_ID = "samflyt.delivery-id"
+RECIPIENT_KEY = "samflyt.recipient-key"
+SINK_LANE = "samflyt.sink-lane"  # on a delivery confirmation: the sink lane that wrote it
 
 ERROR_REASON = "samflyt.error.reason"
 ERROR_CODE = "samflyt.error.code"

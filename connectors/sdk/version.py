@@ -11,7 +11,9 @@ from .exceptions import IncompatiblePluginError
 
 __all__ = ["SDK_VERSION", "check_compatible"]
 
-SDK_VERSION = "1.1.0"  # 1.1: Record.timestamp on what sinks read
+# 1.1: Record.timestamp on what sinks read; 1.2: delivery confirmations (Sink.delivers,
+# SinkConfig.confirmation_topic)
+SDK_VERSION = "1.2.0"
 
 
 def _major_minor(version: str, what: str) -> tuple[int, int]:

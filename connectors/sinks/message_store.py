@@ -151,6 +151,10 @@ class MessageStoreSink(Sink[MessageStoreConfig]):
             await self._pool.close()
             self._pool = None
 
+    def delivers(self, record: Record, lane: str = DEFAULT_LANE) -> bool:
+        """An archive: storing a delivery hands it to no one."""
+        return False
+
     async def write(self, records: Sequence[Record], lane: str = DEFAULT_LANE) -> Sequence[Failure]:
         failures: list[Failure] = []
         rows: list[tuple[Any, ...]] = []

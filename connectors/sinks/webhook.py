@@ -84,6 +84,10 @@ class WebhookSink(Sink[WebhookConfig]):
             return Health(HealthStatus.DEGRADED, "failing: " + ", ".join(sorted(self._failing)))
         return Health(HealthStatus.OK)
 
+    def delivers(self, record: Record, lane: str = DEFAULT_LANE) -> bool:
+        """Only a record the lane's destination takes was delivered by the lane."""
+        return wants(self._by_name.get(lane) or self.config.destinations[0], record)
+
     async def write(self, records: Sequence[Record], lane: str = DEFAULT_LANE) -> Sequence[Failure]:
         destination = self._by_name.get(lane) or self.config.destinations[0]
         assert self._session is not None, "write before start"

@@ -81,8 +81,9 @@ async def _route(
     for delivery in outcome.deliveries:
         # the consumed event bytes are spliced into each Delivery, not re-encoded
         fields = {k: v for k, v in delivery.record.items() if k != "content"}
+        wrapped = p.codec.wrap("Delivery", fields, event.value)
         await p.send(
-            delivery.topic, delivery.key, p.codec.wrap("Delivery", fields, event.value), headers
+            delivery.topic, delivery.key, wrapped, headers + delivery.headers(outcome.facts)
         )
     for decision in outcome.decisions:
         await p.send(

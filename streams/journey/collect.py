@@ -28,7 +28,7 @@ from streams.metrics import DEAD_LETTERS, JOURNEY_ROWS, RECEIPTS
 from streams.stages.validate import REASON_OF_CODE
 from streams.telemetry import first_traceparent, trace_id_of
 
-__all__ = ["collect", "connector_dead_letter", "decode_record"]
+__all__ = ["collect", "connector_dead_letter", "decode_record", "delivery_confirmation"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ def collect(
         try:
             if item.header(h.ERROR_STAGE) is not None:  # a connector's: raw bytes and headers
                 name, record = DEAD_LETTER, connector_dead_letter(item)
+            elif item.header(h.SINK_LANE) is not None:  # a sink's: headers only
+                name, record = CONFIRMATION, delivery_confirmation(item)
             else:
                 name, record = decode_record(codec, item.value, topic == canonical_topic)
         except Exception:  # an undecodable record is the producer's bug: log, don't stop
@@ -75,6 +77,25 @@ def collect(
 
 
 DEAD_LETTER = "no.samflyt.deadletter.DeadLetter"
+CONFIRMATION = "DeliveryConfirmation"  # not an Avro record: a sink's headers (connectors)
+
+
+def delivery_confirmation(item: Record) -> dict[str, Any]:
+    """A sink's confirmation of a routed delivery (:mod:`connectors._confirmation`) as the
+    record its journey row is made from; written when the confirmation was."""
+    message_id = item.header(h.MESSAGE_ID)
+    return {
+        "message_id": message_id.strip().lower() if message_id else None,
+        "delivery_id": item.header(h.DELIVERY_ID),
+        "msg_type": item.header(h.MESSAGE_TYPE),
+        "recipient_her_id": item.header(h.RECIPIENT_HER_ID),
+        "recipient_key": item.header(h.RECIPIENT_KEY),
+        "patient_key": item.header(h.PATIENT_KEY),
+        "connector": item.header(h.CONNECTOR),
+        "lane": item.header(h.SINK_LANE),
+        "topic": read_from(item).topic,
+        "delivered_at": item.timestamp,
+    }
 _CONNECTOR_LETTERS = uuid.UUID("3f9d3c1e-8a51-5b7e-9c2d-6e4f1a0b8d27")
 _STAGE_OF_CONNECTOR = {"source": "INGEST", "publish": "INGEST", "sink": "DELIVER"}
 

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["SOURCES", "JourneyRecorder", "group_id"]
 
 log = logging.getLogger(__name__)
-SOURCES = ("canonical.events", "decisions", "deadletter", "receipts", "overdue")
+SOURCES = (
+    "canonical.events", "decisions", "deadletter", "receipts", "overdue", "deliveries.confirmed"
+)
 BATCH = 500
 GATHER_S = 0.5
 FETCH_MIN_BYTES = 256 * 1024  # the broker answers when this much is there, or after GATHER_S
@@ -51,7 +53,7 @@ def group_id(settings: Settings) -> str:
 
 
 class JourneyRecorder(Service):
-    """Reads the five topics of :data:`SOURCES` in batches into ``message_journey`` and
+    """Reads the topics of :data:`SOURCES` in batches into ``message_journey`` and
     ``dead_letters`` while the app runs."""
 
     def __init__(self, pipeline: Pipeline, **kwargs: Any) -> None:

@@ -165,6 +165,30 @@ def _decision(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> 
     ]
 
 
+def _delivered(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> list[JourneyRow]:
+    """A sink wrote a routed delivery (several sinks or lanes writing one delivery: one step)."""
+    if not r.get("message_id"):
+        return []
+    return [
+        JourneyRow(
+            message_id=r["message_id"],
+            step="delivered",
+            at=_aware(r.get("delivered_at"), written_at),
+            stage="sink",
+            msg_type=r.get("msg_type"),
+            recipient_her_id=r.get("recipient_her_id"),
+            patient_key=r.get("patient_key"),
+            trace_id=trace_id,
+            detail={
+                "connector": r.get("connector"),
+                "lane": r.get("lane"),
+                "delivery_id": r.get("delivery_id"),
+            },
+            recipient_key=r.get("recipient_key"),
+        )
+    ]
+
+
 def _receipt(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> list[JourneyRow]:
     info = r["info"]
     original = info.get("original") or {}
@@ -269,4 +293,5 @@ _MAPPERS = {
     "Receipt": _receipt,
     "DeadLetter": _dead_letter,
     "Overdue": _overdue,
+    "DeliveryConfirmation": _delivered,
 }

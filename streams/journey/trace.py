@@ -96,6 +96,8 @@ def _describe(s: Step) -> str:
     if s.step == "refused":
         extra = f": {s.detail['detail']}" if s.detail.get("detail") else ""
         return f"not to {to}: {s.reason}{extra}"
+    if s.step == "delivered":
+        return f"to {to} by {s.detail.get('connector')} ({s.detail.get('lane')})"
     if s.step == "receipt":
         return f"AppRec {s.reason} from {s.recipient} to {s.sender} ({s.detail.get('source')})"
     if s.step == "deadlettered":

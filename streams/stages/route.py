@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from connectors.sdk import headers as h
 from streams.registries.view import RegistryView
 from streams.routing.evaluate import Grant, Refusal, Routing, route
 from streams.routing.facts import RoutingFacts, facts_from_event
@@ -82,6 +83,22 @@ class Delivery:
     topic: str  # catalogue name
     key: str  # recipient address
     record: dict[str, Any]
+    recipient_key: str | None = None  # the citizen a portal delivery is for, pseudonymised
+
+    def headers(self, facts: RoutingFacts) -> list[tuple[str, bytes]]:
+        """The ids a sink's confirmation of this delivery carries back to the journey
+        (:mod:`connectors.sink_runner`), readable without decoding: ids and pseudonyms only."""
+        out = [
+            (h.DELIVERY_ID, str(self.record["delivery_id"]).encode()),
+            (h.MESSAGE_ID, facts.message_id.encode()),
+            (h.MESSAGE_TYPE, facts.msg_type.encode()),
+            (h.RECIPIENT_HER_ID, self.record["recipient_her_id"].encode()),
+        ]
+        if self.recipient_key:
+            out.append((h.RECIPIENT_KEY, self.recipient_key.encode()))
+        if facts.patient_key:
+            out.append((h.PATIENT_KEY, facts.patient_key.encode()))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +129,13 @@ def route_event(
     facts = facts_from_event(event)
     routing = route(facts, view, rules, state)
     trace = {"traceparent": traceparent, "tracestate": None}
-    deliveries = [
-        Delivery(
-            g.topic, g.her_id, delivery_record(event["event_id"], g, (EVENT, event), now, trace)
-        )
-        for g in routing.grants
-    ]
-    decisions = [
-        decision_record(facts, g, now, rules.version, trace, _citizen_key(facts, g, person_key))
-        for g in routing.grants
-    ]
+    deliveries: list[Delivery] = []
+    decisions: list[dict[str, Any]] = []
+    for g in routing.grants:
+        citizen = _citizen_key(facts, g, person_key)
+        record = delivery_record(event["event_id"], g, (EVENT, event), now, trace)
+        deliveries.append(Delivery(g.topic, g.her_id, record, citizen))
+        decisions.append(decision_record(facts, g, now, rules.version, trace, citizen))
     decisions += [decision_record(facts, r, now, rules.version, trace) for r in routing.refusals]
     attributes = event.get("attributes") or {}
     # RefToParent and RefToConversation are often the same id: one answer, not two

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from connectors.runner import run as run_connector
+from connectors.sdk.testing import HttpEndpoint
+from connectors.sinks.webhook import Destination, WebhookConfig, WebhookSink
 from streams import dlq, harness
 from streams.cli import main
 from streams.db import create_pool
@@ -63,15 +66,30 @@ def o(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Obs
         pipeline = await start(settings, world)
         pool = await create_pool(settings)
         extra: dict[str, Any] = {"started": datetime.now(UTC) - timedelta(seconds=1)}
+        portal, stop_sink = await HttpEndpoint().start(), asyncio.Event()
+        sink = asyncio.ensure_future(  # the citizen portal's deliveries, as a sink delivers them
+            run_connector(
+                _portal_sink(settings, portal.url),
+                bootstrap_servers=settings.kafka_bootstrap,
+                database_url=None,
+                stop=stop_sink,
+            )
+        )
         try:
             extra["metrics_before"] = (await http_get(port, "/metrics"))[1]
             offsets = await harness.snapshot(settings)
             inputs = [(i.expected.msg_id, i.expected.msg_type, i.data) for i in items]
             await harness.produce(settings, inputs)
-            await harness.collect(
+            first = await harness.collect(
                 settings, offsets, until=lambda o: len(o.overdue) >= overdue, deadline_s=90
             )
             await wait_journey(pool, valid_ids)
+            extra["citizen_deliveries"] = [  # routed events (AppRecs to the portal are not)
+                d
+                for topic, d, _ in first.deliveries
+                if topic == CITIZEN_TOPIC and d["content"][0].endswith("CanonicalEvent")
+            ]
+            await _wait_delivered_steps(pool, extra["citizen_deliveries"])
             await _wait_dead_letters(pool, settings.topic_prefix, dead)
             extra["report"] = await _report(pool, extra["started"])
             metrics = (await http_get(port, "/metrics"))[1]
@@ -84,6 +102,9 @@ def o(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Obs
             extra.update(await _fix_and_replay(settings, pipeline, pool, items))
             journey = [dict(r) for r in await pool.fetch("SELECT * FROM message_journey")]
         finally:
+            stop_sink.set()
+            await sink
+            await portal.stop()
             await pool.close()
             await pipeline.app.stop()
         extra["patient_key"] = pipeline.patient_key
@@ -101,6 +122,38 @@ def o(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Obs
         )
 
     return asyncio.run(go())
+
+
+CITIZEN_TOPIC = "delivery.citizen"
+
+
+def _portal_sink(settings: Any, url: str) -> WebhookSink:
+    return WebhookSink(
+        WebhookConfig(
+            topics=[settings.topic(CITIZEN_TOPIC)],
+            dead_letter_topic=settings.topic("deadletter"),
+            confirmation_topic=settings.topic("deliveries.confirmed"),
+            group_id=f"{settings.app_id}-portal-sink",
+            destinations=[Destination(name="helsenorge", url=url)],
+        )
+    )
+
+
+async def _wait_delivered_steps(pool: Any, deliveries: list[dict[str, Any]]) -> None:
+    """Until the journey has the delivered step of each of ``deliveries`` (the sink's)."""
+    ids = sorted({str(d["delivery_id"]) for d in deliveries})
+    assert ids, "the scenarios deliver to citizens"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        have = await pool.fetchval(
+            "SELECT count(DISTINCT detail->>'delivery_id') FROM message_journey"
+            " WHERE step = 'delivered' AND detail->>'delivery_id' = ANY($1::text[])",
+            ids,
+        )
+        if have >= len(ids):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"delivered steps of {have} of the {len(ids)} citizen deliveries")
 
 
 async def _wait_dead_letters(pool: Any, prefix: str, count: int) -> None:
@@ -291,6 +344,31 @@ def test_trace_shows_a_routed_step_per_citizen_through_the_portal_by_pseudonym(
     code, text = _cli(monkeypatch, capsys, o, "trace", item.expected.msg_id)
     assert code == 0
     assert all(f"citizen {key[:12]}" in text for key in keys)
+
+
+def test_each_citizen_delivery_a_sink_made_is_a_delivered_step_of_its_journey(
+    o: Observed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    delivered = {
+        r["detail"]["delivery_id"]: r
+        for r in (
+            {**row, "detail": json.loads(row["detail"])} if isinstance(row["detail"], str) else row
+            for row in o.journey
+        )
+        if r["step"] == "delivered"
+    }
+    for d in o.extra["citizen_deliveries"]:
+        row = delivered[str(d["delivery_id"])]
+        content = d["content"][1]
+        assert row["message_id"] == content["message_id"]
+        assert row["recipient_her_id"] == d["recipient_her_id"]
+        assert row["recipient_key"] == o.extra["patient_key"](d["recipient_person"])
+        assert row["detail"]["connector"] == "national-webhook"
+        assert row["detail"]["lane"] == "helsenorge"
+        assert row["trace_id"] == _trace_id(o, content["message_id"])
+    message_id = o.extra["citizen_deliveries"][0]["content"][1]["message_id"]
+    code, text = _cli(monkeypatch, capsys, o, "trace", message_id)
+    assert code == 0 and "delivered" in text and "by national-webhook (helsenorge)" in text
 
 
 def _samples(text: str, name: str) -> Counter[tuple[tuple[str, str], ...]]:

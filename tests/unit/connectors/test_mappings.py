@@ -10,8 +10,8 @@ from connectors.kjernejournal import OutboxRow, map_row
 from connectors.sdk import BadRecordError, Position, Record, headers
 from connectors.sinks._common import classify_status
 from connectors.sinks.epj_delivery import DeliveryConfig, plan, write_atomically
-from connectors.sinks.message_store import MessageStoreConfig, to_row
-from connectors.sinks.webhook import Destination, wants
+from connectors.sinks.message_store import MessageStoreConfig, MessageStoreSink, to_row
+from connectors.sinks.webhook import Destination, WebhookConfig, WebhookSink, wants
 from tests.unit.connectors.messages import dialog
 
 
@@ -82,6 +82,24 @@ def test_destinations_take_their_topics_and_types() -> None:
     )
     assert not wants(Destination(name="a", url="http://x", topics=["other"]), record)
     assert not wants(Destination(name="a", url="http://x", message_types=["DIALOG_*"]), record)
+
+
+def test_a_lane_delivers_only_what_its_destination_takes_and_the_archive_nothing() -> None:
+    record = delivery().with_header(headers.MESSAGE_TYPE, "SVAR_LAB")
+    sink = WebhookSink(
+        WebhookConfig(
+            topics=["samflyt.delivery.municipal"],
+            destinations=[
+                Destination(name="labs", url="http://x", message_types=["SVAR_*"]),
+                Destination(name="dialogue", url="http://y", message_types=["DIALOG_*"]),
+            ],
+        )
+    )
+    assert sink.delivers(record, "labs") and not sink.delivers(record, "dialogue")
+    store = MessageStoreSink(
+        MessageStoreConfig(topics=["t"], database_url="postgresql://x/y")  # type: ignore[arg-type]
+    )
+    assert not store.delivers(record)
 
 
 def test_message_store_row_from_headers_never_holds_the_national_id() -> None:

@@ -120,3 +120,52 @@ async def test_stop_during_an_outage_leaves_the_batch_uncommitted() -> None:
     stop.set()
     await task
     assert reader.committed == []
+
+
+# --- delivery confirmations (the journey's delivered step) ---------------------------------------
+
+
+def routed(value: bytes, offset: int, delivery_id: str) -> Record:
+    """A delivery as the route stage sends it: its ids in the headers."""
+    hs = headers.with_header((("traceparent", b"00-aa-bb-01"),), headers.DELIVERY_ID, delivery_id)
+    hs = headers.with_header(hs, headers.MESSAGE_ID, f"m-{delivery_id}")
+    hs = headers.with_header(hs, headers.RECIPIENT_KEY, "k" * 64)
+    return Record(value, key=b"902", headers=hs, position=Position("deliveries:0", str(offset)))
+
+
+async def test_each_routed_delivery_written_is_confirmed_once_with_its_ids() -> None:
+    sink, pub = FlakySink(cfg(max_attempts=5), outage=1), MemoryPublisher()
+    records = [routed(b"a", 0, "d1"), routed(b"bad", 1, "d2"), rec(b"raw", 2)]
+    records.append(routed(b"c", 3, "d3"))
+    runner = SinkLaneRunner(sink, "lane-1", ListReader([]), pub)
+    await runner.deliver(records, asyncio.Event())
+    confirmed = pub.on("samflyt.deliveries.confirmed")
+    # the dead-lettered one and the one without a delivery id are not confirmed
+    assert [headers.get_header(c.headers, headers.DELIVERY_ID) for c in confirmed] == ["d1", "d3"]
+    first = confirmed[0]
+    assert first.value == b"" and first.key == b"902"
+    assert headers.get_header(first.headers, headers.MESSAGE_ID) == "m-d1"
+    assert headers.get_header(first.headers, headers.RECIPIENT_KEY) == "k" * 64
+    assert headers.get_header(first.headers, "traceparent") == "00-aa-bb-01"
+    assert headers.get_header(first.headers, headers.CONNECTOR) == "flaky"
+    assert headers.get_header(first.headers, headers.SINK_LANE) == "lane-1"
+
+
+async def test_a_sink_without_a_confirmation_topic_confirms_nothing() -> None:
+    config = cfg().model_copy(update={"confirmation_topic": None})
+    pub = MemoryPublisher()
+    runner = SinkLaneRunner(FlakySink(config), "default", ListReader([]), pub)
+    await runner.deliver([routed(b"a", 0, "d1")], asyncio.Event())
+    assert pub.sent == []
+
+
+async def test_confirmations_the_broker_refuses_are_retried_then_given_up_not_blocking() -> None:
+    sink, pub = FlakySink(cfg()), MemoryPublisher()
+    runner = SinkLaneRunner(sink, "default", ListReader([]), pub)
+    pub.fail_next = 2  # two refusals: retried, then published
+    await runner.deliver([routed(b"a", 0, "d1")], asyncio.Event())
+    assert len(pub.on("samflyt.deliveries.confirmed")) == 1
+    pub.fail_next = 100  # never: the lane goes on, the records stay written, the loss counted
+    await asyncio.wait_for(runner.deliver([routed(b"b", 1, "d2")], asyncio.Event()), 5)
+    assert sink.written == [b"a", b"b"]
+    assert runner.unconfirmed_count == 1

@@ -8,6 +8,7 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
+from connectors._confirmation import confirmation
 from connectors._deadletter import dead_letter
 from connectors.sdk import BadRecordError
 from connectors.sdk.headers import MESSAGE_ID
@@ -18,6 +19,7 @@ from streams.journey.collect import collect
 from streams.journey.provenance import ATTEMPT
 from streams.journey.rows import rows_for
 from tests.unit.avro.samples import DOMAIN_MESSAGES, canonical_event, records
+from tests.unit.routing.test_citizen_decisions import lab_result_routed
 
 CODEC = default_codec()
 CANONICAL = "test.x.canonical.events"
@@ -130,3 +132,44 @@ def test_a_connectors_dead_letters_are_filed_where_the_dlq_tools_find_them() -> 
     assert sink[10:13] == ("test.x.delivery.gp", 3, 42) and sink[15] == b"avro delivery bytes"
     assert {r.step for r in rows} == {"deadlettered"}
     assert collect(CODEC, CANONICAL, batch)[1][0][0] == source[0]  # read again: the same id
+
+
+def test_a_sinks_confirmation_of_a_routed_delivery_is_its_delivered_step() -> None:
+    outcome = lab_result_routed()
+    portal = [d for d in outcome.deliveries if d.recipient_key]
+    batch = []
+    for offset, delivery in enumerate(portal):
+        read = Record(  # the delivery as a sink read it, sent by the route agent with its ids
+            b"avro delivery bytes",
+            key=delivery.key.encode(),
+            headers=(
+                ("traceparent", OTHER_TRACE.encode()),
+                (ATTEMPT, b"2"),
+                *delivery.headers(outcome.facts),
+            ),
+            position=Position("test.x.delivery.citizen:0", str(offset)),
+        )
+        sent = confirmation(read, topic="test.x.deliveries.confirmed", connector="webhook",
+                            lane="helsenorge")  # fmt: skip
+        batch.append(
+            Record(
+                sent.value,
+                key=sent.key,
+                headers=sent.headers,
+                position=Position("test.x.deliveries.confirmed:0", str(offset)),
+                timestamp=WRITTEN,
+            )
+        )
+    rows, dead = collect(CODEC, CANONICAL, batch)
+    assert not dead
+    assert [(r.step, r.stage, r.recipient_her_id, r.at, r.attempt) for r in rows] == [
+        ("delivered", "sink", "902", WRITTEN, 2)
+    ] * 2
+    assert {r.recipient_key for r in rows} == {d.recipient_key for d in portal}
+    assert {r.message_id for r in rows} == {outcome.facts.message_id}
+    assert rows[0].trace_id == OTHER_TRACE.split("-")[1]
+    assert rows[0].detail == {
+        "connector": "webhook",
+        "lane": "helsenorge",
+        "delivery_id": str(portal[0].record["delivery_id"]),
+    }

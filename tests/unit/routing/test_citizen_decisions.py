@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from streams.journey.rows import rows_for
 from streams.routing.state import PatientState
-from streams.stages.route import derived_id, route_event
+from streams.stages.route import RouteOutcome, derived_id, route_event
 from tests.unit.routing.test_answers import PATIENT, _event
 from tests.unit.routing.test_route import RULES, world
 
@@ -21,12 +22,13 @@ def _key(national_id: str) -> str:
     return f"key-{national_id[::-1]}"  # any keyed function: the route stage only passes it on
 
 
-def _lab_result() -> list[dict[str, object]]:
+def lab_result_routed() -> RouteOutcome:
+    """A lab result for patient "pk1", who has one proxy ("daughter-id"), routed."""
     event = _event("SVAR_LAB", "400", "300", {})
     event["standard_version"] = "1.4"
-    outcome = route_event(
+    return route_event(
         event,
-        view=world(),  # patient "pk1" has one proxy, "daughter-id"
+        view=world(),
         rules=RULES,
         state=PatientState(),
         now=NOW,
@@ -34,7 +36,10 @@ def _lab_result() -> list[dict[str, object]]:
         traceparent=None,
         person_key=_key,
     )
-    return outcome.decisions
+
+
+def _lab_result() -> list[dict[str, Any]]:
+    return lab_result_routed().decisions
 
 
 def test_each_citizen_through_the_portal_is_a_decision_of_its_own() -> None:
@@ -63,3 +68,18 @@ def test_no_national_id_in_a_decision_or_its_journey_steps() -> None:
         text = json.dumps([d, [r.__repr__() for r in rows]], default=str)
         assert PATIENT_ID not in text and "daughter-id" not in text
         assert [r.recipient_key for r in rows] == [d["recipient_key"]]
+
+
+def test_each_delivery_carries_its_ids_and_citizen_key_in_headers_never_a_national_id() -> None:
+    outcome = lab_result_routed()
+    for delivery in outcome.deliveries:
+        hs = dict(delivery.headers(outcome.facts))
+        assert hs["samflyt.delivery-id"] == str(delivery.record["delivery_id"]).encode()
+        assert hs["samflyt.message-id"] == outcome.facts.message_id.encode()
+        assert hs["samflyt.recipient-her-id"] == delivery.key.encode()
+        assert hs.get("samflyt.recipient-key") == (
+            delivery.recipient_key.encode() if delivery.recipient_key else None
+        )
+        assert PATIENT_ID.encode() not in b"".join(hs.values())
+    portal = {d.recipient_key for d in outcome.deliveries if d.key == "902"}
+    assert portal == {"pk1", _key("daughter-id")}
