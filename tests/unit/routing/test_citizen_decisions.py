@@ -5,37 +5,22 @@ national id (the route stage and the journey rows, pure)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from streams.journey.rows import rows_for
-from streams.routing.state import PatientState
-from streams.stages.route import RouteOutcome, derived_id, route_event
-from tests.unit.routing.test_answers import PATIENT, _event
-from tests.unit.routing.test_route import RULES, world
+from streams.stages.route import RouteOutcome, derived_id
+from tests.unit.routing.test_answers import PATIENT, _event, _route, person_key
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 PATIENT_ID = PATIENT.idents[0].id
-
-
-def _key(national_id: str) -> str:
-    return f"key-{national_id[::-1]}"  # any keyed function: the route stage only passes it on
 
 
 def lab_result_routed() -> RouteOutcome:
     """A lab result for patient "pk1", who has one proxy ("daughter-id"), routed."""
     event = _event("SVAR_LAB", "400", "300", {})
     event["standard_version"] = "1.4"
-    return route_event(
-        event,
-        view=world(),
-        rules=RULES,
-        state=PatientState(),
-        now=NOW,
-        overdue_after=timedelta(hours=96),
-        traceparent=None,
-        person_key=_key,
-    )
+    return _route(event)
 
 
 def _lab_result() -> list[dict[str, Any]]:
@@ -47,7 +32,7 @@ def test_each_citizen_through_the_portal_is_a_decision_of_its_own() -> None:
     portal = [d for d in decisions if d["party_her_id"] == "902"]
     assert {(d["reason"], d["recipient_key"]) for d in portal} == {
         ("CITIZEN", "pk1"),  # the patient: the event's own patient key
-        ("CITIZEN_PROXY", _key("daughter-id")),
+        ("CITIZEN_PROXY", person_key("daughter-id")),
     }
     ids = [d["decision_id"] for d in decisions]
     assert len(set(ids)) == len(ids)
@@ -82,4 +67,4 @@ def test_each_delivery_carries_its_ids_and_citizen_key_in_headers_never_a_nation
         )
         assert PATIENT_ID.encode() not in b"".join(hs.values())
     portal = {d.recipient_key for d in outcome.deliveries if d.key == "902"}
-    assert portal == {"pk1", _key("daughter-id")}
+    assert portal == {"pk1", person_key("daughter-id")}
