@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 ## demo: install, start local Kafka + PostgreSQL (unless configured), run the pipeline over samples
 demo: venv up
-	$(BIN)/samflyt demo
+	SAMFLYT_ENVIRONMENT=development $(BIN)/samflyt demo
 
 ## test: lint, type-check, then every unit and integration test against the real services
 test: venv lint
@@ -40,7 +40,7 @@ lint: venv
 bench: venv up
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-up:
+up: venv
 	@bash infra/services.sh up
 
 down:

@@ -17,8 +17,10 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streams.acls import apply_acls
 from streams.admin import ensure_topics
 from streams.db import migrate_database
+from streams.principals import ADMIN, OPERATOR, acl_plan
 from streams.registries.feed import publish_registry
 from streams.registries.seed import seed_registry
 from streams.settings import Settings
@@ -88,7 +90,10 @@ def new_scope(settings: Settings, label: str, **overrides: object) -> RunScope:
 
 
 async def prepare_topics(settings: Settings) -> None:
-    """Create the catalogue under the run's prefix and publish the registry to it."""
+    """Create the catalogue under the run's prefix, grant the run's principals their ACLs
+    (the benchmark pays for TLS, SASL and authorisation as a deployment does) and publish the
+    registry to it."""
+    await apply_acls(settings, acl_plan(settings), create_users=True)
     await ensure_topics(settings)
     await publish_registry(settings)
 
@@ -98,7 +103,7 @@ async def wait_group_stable(settings: Settings, members: int, deadline_s: float 
 
     Measuring starts only then: a partition handed over while its tables hold state is a
     different path (table recovery from the changelog) from steady-state processing."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(OPERATOR).options())
     await admin.start()
     started = time.monotonic()
     try:
@@ -121,8 +126,8 @@ async def wait_drained(settings: Settings, deadline_s: float = 180.0) -> float:
     inputs still queued on ``canonical.events`` as lost. Exactly once, a topic written in
     transactions ends with a commit marker the group never reads past: one offset short."""
     slack = 1 if settings.processing_guarantee == "exactly_once" else 0
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(OPERATOR).options())
+    consumer = AIOKafkaConsumer(**settings.kafka(OPERATOR).options())
     await admin.start()
     await consumer.start()
     started = time.monotonic()
@@ -146,7 +151,7 @@ async def wait_drained(settings: Settings, deadline_s: float = 180.0) -> float:
 
 async def drop_topics(settings: Settings) -> None:
     """Delete the run's topics (its prefix) and the app's internal changelog topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(ADMIN).options())
     await admin.start()
     try:
         mine = [

@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from benchmarks.env import derive
 from benchmarks.workers import sample, worker_env
 from streams.harness import producer_for
+from streams.principals import ADMIN
 from streams.settings import Settings
 
 KEYS = 214  # distinct record keys, as many as the small world's senders
@@ -53,7 +54,7 @@ async def run_hop_baseline(
     run_id = f"hop-{mode}-{uuid.uuid4().hex[:6]}"
     scoped = derive(settings, app_id=f"samflyt-bench-{run_id}", worker_web_port=0)
     source, target = settings.topic(f"{run_id}.in"), settings.topic(f"{run_id}.out")
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(ADMIN).options())
     await admin.start()
     try:
         await admin.create_topics(
@@ -61,7 +62,10 @@ async def run_hop_baseline(
              for t in (source, target)]
         )  # fmt: skip
         await _fill(settings, source, payloads)
-        env = worker_env(scoped) | {"HOP_IN": source, "HOP_OUT": target}
+        # the hop's topics are its own, outside the catalogue: it runs as the broker admin
+        env = worker_env(scoped) | {
+            "HOP_IN": source, "HOP_OUT": target, "SAMFLYT_KAFKA_SASL_USERNAME": ADMIN
+        }
         proc = _start_forwarder(mode, env, log_dir / f"{run_id}.log")
         try:
             return await _measure(settings, target, len(payloads), mode, proc)
@@ -92,7 +96,7 @@ def _start_forwarder(mode: str, env: dict[str, str], log: Path) -> subprocess.Po
 
 
 async def _fill(settings: Settings, topic: str, payloads: Sequence[bytes]) -> None:
-    producer = producer_for(settings)
+    producer = producer_for(settings, ADMIN)
     await producer.start()
     try:
         sent = [await producer.send(topic, p, key=str(i % KEYS).encode())
@@ -107,7 +111,7 @@ async def _measure(
 ) -> HopResult:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(ADMIN).options(),
         group_id=None,
         auto_offset_reset="earliest",
         max_poll_records=5000,

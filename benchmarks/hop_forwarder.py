@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer
 from connectors.sdk.logs import configure_logging
 from streams.app import create_app
 from streams.harness import producer_for
+from streams.principals import ADMIN
 from streams.settings import Settings, load_settings
 from streams.worker import use_event_loop
 
@@ -40,14 +41,14 @@ def run_faust(settings: Settings, source: str, target: str) -> None:
 async def run_raw(settings: Settings, source: str, target: str) -> None:
     consumer = AIOKafkaConsumer(
         source,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(ADMIN).options(),  # the hop's own topics, outside the catalogue
         group_id=settings.app_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         max_poll_records=settings.max_poll_records,
     )
-    producer = producer_for(settings)  # the pipeline's producer settings
+    producer = producer_for(settings, ADMIN)  # the pipeline's producer settings
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await consumer.start()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from streams.principals import ADMIN
 from streams.settings import Settings
 
 
@@ -45,12 +46,12 @@ async def run_kafka_baseline(
     compression: str | None = None,
 ) -> KafkaResult:
     topic = settings.topic(f"baseline.{uuid.uuid4().hex[:6]}")
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(ADMIN).options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, settings.replication_factor)])
         producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
+            **settings.kafka(ADMIN).options(),
             acks="all",
             enable_idempotence=True,
             linger_ms=linger_ms,
@@ -78,7 +79,7 @@ async def run_kafka_baseline(
 async def _consume_all(settings: Settings, topic: str, count: int) -> float:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(ADMIN).options(),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

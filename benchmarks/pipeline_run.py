@@ -30,6 +30,7 @@ from benchmarks.verify import Accounting, must_reach_someone, verify
 from benchmarks.workers import WorkerGroup, machine_cpu_s
 from streams.admin import partitions_of
 from streams.harness import OUTPUT_TOPICS, producer_for, snapshot
+from streams.principals import OPERATOR
 from streams.settings import Settings
 from streams.synthetic import TrafficItem
 from streams.topics import CATALOGUE, changelog_specs
@@ -257,7 +258,7 @@ async def records_written(settings: Settings) -> dict[str, int]:
         for spec in changelog_specs(settings.app_id)
         for p in range(spec.partitions or settings.partitions)
     ]
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(**settings.kafka(OPERATOR).options())
     await consumer.start()
     try:
         ends = await consumer.end_offsets(partitions)

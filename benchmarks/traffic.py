@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from connectors.sdk.headers import CONNECTOR, MESSAGE_ID, RECEIVED_AT, TRACEPARENT
 from streams.harness import new_traceparent, producer_for, raw_topic_for
+from streams.principals import OPERATOR
 from streams.settings import Settings
 from streams.synthetic import TrafficItem
 from streams.topics import CATALOGUE
@@ -111,7 +112,7 @@ class Watcher:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **self.settings.kafka(OPERATOR).options(),
             isolation_level="read_committed",
             enable_auto_commit=False,
             max_poll_records=5000,

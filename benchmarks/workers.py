@@ -30,6 +30,10 @@ _ENV_FIELDS = (
     "producer_compression",
     "consumer_fetch_min_bytes",
     "consumer_fetch_max_wait_ms",
+    "kafka_security_protocol",
+    "kafka_sasl_mechanism",
+    "kafka_ssl_cafile",
+    "kafka_credentials_dir",
 )
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -38,7 +42,8 @@ def worker_env(settings: Settings, metrics_port: int = 0) -> dict[str, str]:
     """The ``SAMFLYT_*`` environment that makes a worker use exactly these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMFLYT_")}
     for name in _ENV_FIELDS:
-        env[f"SAMFLYT_{name.upper()}"] = str(getattr(settings, name))
+        if getattr(settings, name) is not None:
+            env[f"SAMFLYT_{name.upper()}"] = str(getattr(settings, name))
     env["SAMFLYT_DATABASE_URL"] = settings.database_url.get_secret_value()
     env["SAMFLYT_PATIENT_KEY_SECRET"] = settings.patient_key_secret.get_secret_value()
     env["SAMFLYT_WORKER_WEB_PORT"] = "0"

@@ -1,9 +1,11 @@
 """``samflyt connectors list | run NAME --config FILE | check NAME --config FILE``.
 
 Wire into the main CLI with :func:`add_subcommands` and dispatch to :func:`handle`; also
-runnable alone as ``python -m connectors``. The broker and database default to the
-``SAMFLYT_KAFKA_BOOTSTRAP`` / ``SAMFLYT_DATABASE_URL`` environment variables (or to the
-settings object the main CLI passes to :func:`handle`).
+runnable alone as ``python -m connectors``. The broker, its security and the database come
+from samflyt's settings (``SAMFLYT_KAFKA_*``, ``SAMFLYT_DATABASE_URL``); a connector logs in
+to Kafka as its own principal: ``--principal``, ``SAMFLYT_KAFKA_SASL_USERNAME``, or the one
+its topics name (``connector-<instance>`` for a source writing ``raw.<source>[.<instance>]``,
+``sink-<topic>`` for a sink reading a delivery topic).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
+from .kafka_security import KafkaConnection
 from .runner import build, load_class, read_config_file, run
-from .sdk import Sink
+from .sdk import Connector, Sink, Source
 from .sdk.exceptions import ConnectorConfigError, ConnectorError
 from .sdk.logs import configure_logging
 
@@ -43,6 +46,7 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
         cmd.add_argument("--config", required=True, type=Path, help="YAML config file")
     run_cmd = sub.choices["run"]
     run_cmd.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers")
+    run_cmd.add_argument("--principal", default=None, help="Kafka principal to log in as")
     run_cmd.add_argument("--database-url", default=None, help="PostgreSQL URL (sources)")
     return parser
 
@@ -77,23 +81,44 @@ def _setting(settings: Any, attr: str, env: str) -> str | None:
     return os.environ.get(env) or (str(value) if value else None)
 
 
+def default_principal(connector: Connector[Any]) -> str:
+    """The principal a connector's topics name (see the module docstring)."""
+    if isinstance(connector, Source):
+        _, raw, rest = connector.config.topic.partition("raw.")
+        if raw:
+            source, _, instance = rest.partition(".")
+            return f"connector-{instance or source}"
+        return f"connector-{connector.name}"
+    topics: list[str] = getattr(connector.config, "topics", [])
+    _, delivery, rest = (topics[0] if topics else "").partition(".delivery.")
+    return "sink-" + rest.replace(".", "-") if delivery else "sink-store"
+
+
+def _kafka(args: argparse.Namespace, settings: Any, connector: Connector[Any]) -> KafkaConnection:
+    if settings is None:
+        from streams.settings import get_settings  # the SDK alone needs no settings object
+
+        settings = get_settings()
+    if args.bootstrap:
+        settings = settings.model_copy(update={"kafka_bootstrap": args.bootstrap})
+    principal = args.principal or settings.kafka_sasl_username or default_principal(connector)
+    kafka: KafkaConnection = settings.kafka(principal)
+    return kafka
+
+
 async def _run(args: argparse.Namespace, settings: Any) -> int:
     configure_logging("INFO")  # a long-running process: JSON lines, as the workers log
     cls = load_class(args.name)
     connector = build(cls, read_config_file(args.config))
-    bootstrap = args.bootstrap or _setting(settings, "kafka_bootstrap", "SAMFLYT_KAFKA_BOOTSTRAP")
+    kafka = _kafka(args, settings, connector)
+    print(f"samflyt: connector {connector.name} connects to {kafka.describe()}", file=sys.stderr)
     database = args.database_url or _setting(settings, "database_url", "SAMFLYT_DATABASE_URL")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await run(
-        connector,
-        bootstrap_servers=bootstrap or "127.0.0.1:19092",
-        database_url=database,
-        stop=stop,
-    )
+    await run(connector, kafka=kafka, database_url=database, stop=stop)
     return 0
 
 

@@ -18,6 +18,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.codec import has_lz4, has_zstd
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
+from .kafka_security import (
+    KafkaAccessError,
+    KafkaConnection,
+    explain_kafka_error,
+    start_client,
+)
 from .positions import Pending, Published, claim_id
 from .sdk.headers import MESSAGE_ID, Headers
 from .sdk.records import MAX_RECORD_BYTES, Position, Record
@@ -79,13 +85,14 @@ def producer_settings() -> dict[str, Any]:
 class KafkaPublisher:
     """A :class:`Publisher` on an :class:`aiokafka.AIOKafkaProducer`."""
 
-    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+    def __init__(self, kafka: KafkaConnection, client_id: str) -> None:
+        self.kafka = kafka
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, client_id=client_id, **producer_settings()
+            client_id=client_id, **kafka.options(), **producer_settings()
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        await start_client(self._producer, self.kafka)
 
     async def stop(self) -> None:
         await self._producer.stop()
@@ -93,6 +100,18 @@ class KafkaPublisher:
     async def partitions(self, topic: str) -> set[int]:
         """The partition numbers of ``topic`` (waits for its metadata)."""
         return set(await self._producer.partitions_for(topic))
+
+    async def require_topics(self, topics: Iterable[str]) -> None:
+        """Stop start-up when the broker does not let this principal see a topic it needs
+        (an ACL is missing), instead of failing record by record later."""
+        for topic in topics:
+            try:
+                await self.partitions(topic)
+            except KafkaError as exc:
+                refused = explain_kafka_error(exc, self.kafka)
+                if refused is None:
+                    raise
+                raise KafkaAccessError(f"topic {topic}: {refused}") from None
 
     async def publish(self, items: Sequence[Outgoing]) -> list[Ack | BaseException]:
         futures: list[asyncio.Future[Any]] = []
@@ -114,7 +133,6 @@ class KafkaPublisher:
 
 async def find_published(
     publisher: KafkaPublisher,
-    bootstrap_servers: str,
     pending: Sequence[Pending],
     margin_s: float = 300.0,
 ) -> list[Published]:
@@ -131,20 +149,20 @@ async def find_published(
     for topic in sorted({p.topic for p in pending}):
         since = min(p.claimed_at for p in pending if p.topic == topic).timestamp() - margin_s
         partitions = [TopicPartition(topic, p) for p in await publisher.partitions(topic)]
-        found.extend(await _scan(bootstrap_servers, partitions, int(since * 1000), wanted))
+        found.extend(await _scan(publisher.kafka, partitions, int(since * 1000), wanted))
     return found
 
 
 async def _scan(
-    bootstrap: str, partitions: list[TopicPartition], since_ms: int, wanted: set[str]
+    kafka: KafkaConnection, partitions: list[TopicPartition], since_ms: int, wanted: set[str]
 ) -> list[Published]:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.options(),
         enable_auto_commit=False,
         isolation_level="read_committed",
         max_partition_fetch_bytes=MAX_RECORD_BYTES,
     )
-    await consumer.start()
+    await start_client(consumer, kafka)
     try:
         if not partitions:
             return []
@@ -211,7 +229,7 @@ class KafkaBatchReader:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         topics: Sequence[str],
         group_id: str,
         *,
@@ -221,9 +239,10 @@ class KafkaBatchReader:
         """``fetch_min_bytes`` / ``fetch_max_wait_ms``: how much the broker gathers before it
         answers a fetch (aiokafka's defaults: answer at once). A reader that batches anyway
         asks for more, so a steady trickle costs a few fetches a second, not one per record."""
+        self.kafka = kafka
         self._consumer = AIOKafkaConsumer(
             *topics,
-            bootstrap_servers=bootstrap_servers,
+            **kafka.options(),
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -234,7 +253,7 @@ class KafkaBatchReader:
         )
 
     async def start(self) -> None:
-        await self._consumer.start()
+        await start_client(self._consumer, self.kafka)
 
     async def stop(self) -> None:
         await self._consumer.stop()
@@ -242,7 +261,13 @@ class KafkaBatchReader:
     async def read(self, max_records: int, timeout_ms: int = 500) -> Sequence[Record]:
         """What has been fetched, up to ``max_records``; waits up to ``timeout_ms`` for the
         first record when nothing has."""
-        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        try:
+            batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        except KafkaError as exc:  # a refused topic or group stops the reader, not a retry
+            refused = explain_kafka_error(exc, self.kafka)
+            if refused is None:
+                raise
+            raise refused from None
         records: list[Record] = []
         for tp, messages in batch.items():
             for msg in messages:

@@ -22,6 +22,7 @@ import yaml
 
 from . import registry
 from .kafka import KafkaBatchReader, KafkaPublisher, find_published
+from .kafka_security import KafkaConnection
 from .positions import PgPositionStore
 from .sdk.base import Connector, Sink, Source
 from .sdk.config import validate_config
@@ -79,17 +80,23 @@ def build(cls: type[AnyConnector], raw: Mapping[str, Any]) -> AnyConnector:
 
 
 async def run_source(
-    source: Source[Any], *, bootstrap_servers: str, database_url: str, stop: asyncio.Event
+    source: Source[Any], *, kafka: KafkaConnection, database_url: str, stop: asyncio.Event
 ) -> SourceRunner:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    publisher = KafkaPublisher(bootstrap_servers, client_id=f"samflyt-connector-{source.name}")
-    await publisher.start()
+    publisher = KafkaPublisher(kafka, client_id=f"samflyt-connector-{source.name}")
+    try:
+        await publisher.start()
+        await publisher.require_topics([source.config.topic])
+    except BaseException:
+        await publisher.stop()
+        await pool.close()
+        raise
     try:
         runner = SourceRunner(
             source,
             publisher,
             PgPositionStore(pool),
-            recover=partial(find_published, publisher, bootstrap_servers),
+            recover=partial(find_published, publisher),
         )
         await runner.run(stop)
         return runner
@@ -98,9 +105,15 @@ async def run_source(
         await pool.close()
 
 
-def group_id(sink: Sink[Any], lane: str, lanes: Sequence[str]) -> str:
-    """The consumer group of ``lane``: the configured one, suffixed when there are lanes."""
-    base = sink.config.group_id or f"samflyt-connector-{sink.name}"
+def group_id(
+    sink: Sink[Any], lane: str, lanes: Sequence[str], principal: str | None = None
+) -> str:
+    """The consumer group of ``lane``: the configured one, suffixed when there are lanes.
+
+    By default the group is named after the sink's principal (``<principal>.<name>``): the
+    broker's ACLs let a principal use only groups under its own name."""
+    default = f"{principal}.{sink.name}" if principal else f"samflyt-connector-{sink.name}"
+    base = sink.config.group_id or default
     return base if len(lanes) == 1 else f"{base}.{lane}"
 
 
@@ -119,12 +132,19 @@ async def _start_sink(sink: Sink[Any], stop: asyncio.Event) -> None:
             await asyncio.sleep(sink.config.retry.delay(attempt))
 
 
-async def run_sink(sink: Sink[Any], *, bootstrap_servers: str, stop: asyncio.Event) -> None:
-    publisher = KafkaPublisher(bootstrap_servers, client_id=f"samflyt-connector-{sink.name}")
+async def run_sink(sink: Sink[Any], *, kafka: KafkaConnection, stop: asyncio.Event) -> None:
+    publisher = KafkaPublisher(kafka, client_id=f"samflyt-connector-{sink.name}")
     await publisher.start()
+    try:
+        await publisher.require_topics(sink.config.topics)
+    except BaseException:
+        await publisher.stop()
+        raise
     lanes = list(sink.lanes())
     readers = [
-        KafkaBatchReader(bootstrap_servers, sink.config.topics, group_id(sink, lane, lanes))
+        KafkaBatchReader(
+            kafka, sink.config.topics, group_id(sink, lane, lanes, kafka.principal)
+        )
         for lane in lanes
     ]
     try:
@@ -153,21 +173,21 @@ async def run_sink(sink: Sink[Any], *, bootstrap_servers: str, stop: asyncio.Eve
 async def run(
     connector: AnyConnector,
     *,
-    bootstrap_servers: str,
+    kafka: KafkaConnection,
     database_url: str | None,
     stop: asyncio.Event,
 ) -> None:
     """Run ``connector`` (already built) until ``stop`` is set."""
-    log.info("connector starting", extra={"connector": connector.name})
+    log.info(
+        "connector starting", extra={"connector": connector.name, "kafka": kafka.describe()}
+    )
     if isinstance(connector, Source):
         if not database_url:
             raise ConnectorConfigError(
                 connector.name, [ConfigProblem("database_url", "a source needs PostgreSQL")]
             )
-        await run_source(
-            connector, bootstrap_servers=bootstrap_servers, database_url=database_url, stop=stop
-        )
+        await run_source(connector, kafka=kafka, database_url=database_url, stop=stop)
     elif isinstance(connector, Sink):
-        await run_sink(connector, bootstrap_servers=bootstrap_servers, stop=stop)
+        await run_sink(connector, kafka=kafka, stop=stop)
     else:
         raise TypeError(f"{connector!r} is neither a Source nor a Sink")

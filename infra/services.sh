@@ -9,7 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 case "${1:-}" in
   up)
-    [ -n "${SAMFLYT_KAFKA_BOOTSTRAP:-}" ] && log "using Kafka at $SAMFLYT_KAFKA_BOOTSTRAP" || "$here/kafka/kafka.sh" start
+    if [ -n "${SAMFLYT_KAFKA_BOOTSTRAP:-}" ]; then
+      log "using Kafka at $SAMFLYT_KAFKA_BOOTSTRAP"
+    else
+      "$here/kafka/kafka.sh" start
+      # one principal per component, each with its own SCRAM user and least-privilege ACLs
+      SAMFLYT_ENVIRONMENT=${SAMFLYT_ENVIRONMENT:-development} "${SAMFLYT_PYTHON:-$here/../.venv/bin/python}" \
+        -m streams.cli kafka acls apply --create-users >&2 || die "applying the Kafka ACL plan failed"
+    fi
     [ -n "${SAMFLYT_DATABASE_URL:-}" ] && log "using PostgreSQL from SAMFLYT_DATABASE_URL" || "$here/postgres/postgres.sh" start
     ;;
   down)

@@ -11,8 +11,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from connectors.kafka_security import KafkaAccessError, start_client
 from connectors.sdk import MAX_RECORD_BYTES
 from schemas.errors import SamflytError
+from streams.principals import WORKER
 from streams.settings import Settings
 from streams.topics import BY_NAME, CATALOGUE, TopicSpec, changelog_specs
 
@@ -25,7 +27,9 @@ class BrokerUnavailable(SamflytError):
     retriable = True
 
 
-async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None) -> list[str]:
+async def ensure_topics(
+    settings: Settings, specs: Iterable[TopicSpec] | None = None, *, principal: str = WORKER
+) -> list[str]:
     """Create every missing topic — by default the catalogue and the changelogs of the
     pipeline's tables for ``settings.app_id`` — and return the full names created.
 
@@ -37,12 +41,14 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
     if specs is None:
         specs = (*CATALOGUE, *changelog_specs(settings.app_id))
     specs = list(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                                request_timeout_ms=120_000)
+    kafka = settings.kafka(principal)
+    admin = AIOKafkaAdminClient(**kafka.options(), request_timeout_ms=120_000)
     try:
-        await admin.start()
+        await start_client(admin, kafka)
+    except KafkaAccessError:
+        raise
     except KafkaError as exc:
-        raise BrokerUnavailable(f"cannot reach Kafka at {settings.kafka_bootstrap}: {exc}") from exc
+        raise BrokerUnavailable(f"cannot reach {kafka.describe()}: {exc}") from exc
     try:
         existing = set(await admin.list_topics())
         wanted = [
@@ -51,7 +57,11 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = 
                 num_partitions=spec.partitions or settings.partitions,
                 replication_factor=settings.replication_factor,
                 # a whole message with what travels with it; Kafka's default is 1 MB
-                topic_configs={**spec.config(), "max.message.bytes": str(MAX_RECORD_BYTES)},
+                topic_configs={
+                    **spec.config(),
+                    "max.message.bytes": str(MAX_RECORD_BYTES),
+                    "min.insync.replicas": str(settings.min_insync_replicas),
+                },
             )
             for spec in specs
             if _full_name(settings, spec) not in existing

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 import faust
+from faust.auth import OAuthCredentials, SASLCredentials, SSLCredentials
+from faust.types.auth import CredentialsT
 
+from connectors.kafka_security import KafkaConnection, ssl_context
 from connectors.sdk import MAX_RECORD_BYTES
 from streams.faust_patches import apply_faust_patches
+from streams.principals import WORKER
 from streams.settings import Settings
+
+
+def faust_credentials(kafka: KafkaConnection) -> CredentialsT | None:
+    """The worker's Kafka security as Faust takes it (its producer, consumer and admin)."""
+    security = kafka.security
+    context = (
+        ssl_context(security.cafile, security.certfile, security.keyfile)
+        if security.uses_tls
+        else None
+    )
+    if not security.uses_sasl:
+        return SSLCredentials(context) if context is not None else None
+    if security.mechanism == "OAUTHBEARER":
+        return OAuthCredentials(oauth_cb=security.token_provider, ssl_context=context)
+    return SASLCredentials(
+        username=security.username,
+        password=security.password,
+        ssl_context=context,
+        mechanism=security.mechanism,
+    )
 
 
 def create_app(
@@ -21,9 +45,11 @@ def create_app(
     apply_faust_patches()
     port = settings.worker_web_port if web_port is None else web_port
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates one level only
+    kafka = settings.kafka(WORKER)
     app = faust.App(
         app_id or settings.app_id,
-        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+        broker=[f"kafka://{server.strip()}" for server in kafka.bootstrap.split(",")],
+        broker_credentials=faust_credentials(kafka),
         store="memory://",
         datadir=str(settings.worker_data_dir / "{conf.name}"),
         topic_partitions=settings.partitions,
@@ -46,6 +72,12 @@ def create_app(
         web_port=port or 6066,
         web_bind="127.0.0.1",
         web_in_thread=False,
+        # only health, readiness and metrics: Faust's table and router views would serve
+        # table contents (pseudonymous patient state) and partition ownership to anyone
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
         table_cleanup_interval=30.0,
         key_serializer="raw",
         value_serializer="raw",

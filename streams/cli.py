@@ -182,9 +182,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     registry.add_argument("--scale", default="small", choices=["small", "region", "national"])
     handlers["registry"] = _cmd_registry
 
-    from streams.ops_cli import add_commands
+    from streams import kafka_cli, ops_cli
 
-    add_commands(sub, handlers)
+    ops_cli.add_commands(sub, handlers)
+    kafka_cli.add_commands(sub, handlers)
     return parser, handlers
 
 

@@ -17,6 +17,7 @@ from streams import harness
 from streams.admin import ensure_topics
 from streams.db import migrate_database
 from streams.pipeline import build_pipeline
+from streams.principals import WORKER
 from streams.registries.feed import publish_registry
 from streams.registries.seed import refuse_in_production, seed_registry
 from streams.settings import Settings
@@ -28,7 +29,7 @@ OVERDUE_IN_DEMO = timedelta(seconds=5)
 async def run_demo(settings: Settings, *, seed: int | None = None) -> int:
     refuse_in_production(settings)  # before anything is migrated or created
     settings = settings.model_copy(update={"overdue_after": OVERDUE_IN_DEMO})
-    print(f"kafka       {settings.kafka_bootstrap}   topics {settings.topic_prefix}*")
+    print(f"kafka       {settings.kafka(WORKER).describe()}   topics {settings.topic_prefix}*")
     applied = await migrate_database(settings)
     created = await ensure_topics(settings)
     print(f"postgres    migrations applied now: {len(applied)}; topics created now: {len(created)}")

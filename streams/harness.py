@@ -14,12 +14,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from connectors.kafka_security import start_client
 from connectors.sdk import MAX_RECORD_BYTES
 from connectors.sdk.headers import CONNECTOR, MESSAGE_ID, RECEIVED_AT, TRACEPARENT
 from schemas.codec import Codec, default_codec
 from streams.admin import partitions_of
+from streams.principals import OPERATOR, connector_principal_of
 from streams.settings import Settings
-from streams.topics import CATALOGUE
+from streams.topics import BY_NAME, CATALOGUE
 
 OUTPUT_TOPICS = (
     *(t.name for t in CATALOGUE if t.name.startswith("delivery.")),
@@ -47,9 +49,9 @@ def new_traceparent() -> str:
     return f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
 
 
-def producer_for(settings: Settings) -> AIOKafkaProducer:
+def producer_for(settings: Settings, principal: str = OPERATOR) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(principal).options(),
         acks="all",
         enable_idempotence=True,
         linger_ms=settings.producer_linger_ms,
@@ -66,34 +68,49 @@ async def produce(
 ) -> dict[str, float]:
     """Send (message id, message type, bytes[, key]) to the ingest topics; returns send times
     by id. Connectors key by the sender's HER-id (per-sender order); without a key, the
-    message id is used."""
-    own = producer is None
-    producer = producer or producer_for(settings)
-    if own:
-        await producer.start()
+    message id is used. Without ``producer``, each raw topic is written as its connector's
+    principal, as the connectors do (the broker lets nobody else write it)."""
+    if producer is not None:
+        return await _produce(settings, list(inputs), producer)
+    by_topic: dict[str, list[tuple[str, str, bytes] | tuple[str, str, bytes, str]]] = {}
+    for item in inputs:
+        by_topic.setdefault(raw_topic_for(item[1]), []).append(item)
     sent: dict[str, float] = {}
-    try:
-        futures = []
-        for message_id, msg_type, data, *key in inputs:
-            sent[message_id] = time.time()
-            headers = [
-                (TRACEPARENT, new_traceparent().encode()),
-                (CONNECTOR, b"samflyt-harness"),
-                (MESSAGE_ID, message_id.encode()),
-                (RECEIVED_AT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode()),
-            ]
-            futures.append(
-                await producer.send(
-                    settings.topic(raw_topic_for(msg_type)),
-                    data,
-                    key=(key[0] if key else message_id).encode(),
-                    headers=headers,
-                )
+    for topic, items in by_topic.items():
+        owner = connector_principal_of(BY_NAME[topic])
+        own = producer_for(settings, owner or OPERATOR)
+        await start_client(own, settings.kafka(owner or OPERATOR))
+        try:
+            sent.update(await _produce(settings, items, own))
+        finally:
+            await own.stop()
+    return sent
+
+
+async def _produce(
+    settings: Settings,
+    inputs: Iterable[tuple[str, str, bytes] | tuple[str, str, bytes, str]],
+    producer: AIOKafkaProducer,
+) -> dict[str, float]:
+    sent: dict[str, float] = {}
+    futures = []
+    for message_id, msg_type, data, *key in inputs:
+        sent[message_id] = time.time()
+        headers = [
+            (TRACEPARENT, new_traceparent().encode()),
+            (CONNECTOR, b"samflyt-harness"),
+            (MESSAGE_ID, message_id.encode()),
+            (RECEIVED_AT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode()),
+        ]
+        futures.append(
+            await producer.send(
+                settings.topic(raw_topic_for(msg_type)),
+                data,
+                key=(key[0] if key else message_id).encode(),
+                headers=headers,
             )
-        await asyncio.gather(*futures)
-    finally:
-        if own:
-            await producer.stop()
+        )
+    await asyncio.gather(*futures)
     return sent
 
 
@@ -125,11 +142,11 @@ async def snapshot(
 ) -> dict[TopicPartition, int]:
     """The current end offset of every partition of the output topics."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(OPERATOR).options(),
         isolation_level="read_committed",
         enable_auto_commit=False,
     )
-    await consumer.start()
+    await start_client(consumer, settings.kafka(OPERATOR))
     try:
         return dict(await consumer.end_offsets(partitions_of(settings, names)))
     finally:
@@ -150,13 +167,13 @@ async def collect(
     codec = codec or default_codec()
     out = Outputs()
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(OPERATOR).options(),
         isolation_level="read_committed",
         enable_auto_commit=False,
         max_poll_records=2000,
         max_partition_fetch_bytes=MAX_RECORD_BYTES,
     )
-    await consumer.start()
+    await start_client(consumer, settings.kafka(OPERATOR))
     prefix = settings.topic_prefix
     try:
         consumer.assign(list(start))

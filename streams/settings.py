@@ -16,8 +16,16 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.kafka_security import (
+    ClientCredentialsTokenProvider,
+    KafkaConnection,
+    KafkaSecurity,
+    Protocol,
+    SaslMechanism,
+)
 from connectors.sdk import MAX_MESSAGE_BYTES
 from schemas.errors import ConfigError
+from streams import local
 
 ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
@@ -53,17 +61,37 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
-    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_bootstrap: str = Field(default_factory=local.kafka_bootstrap)
+    # Kafka is the trust boundary: TLS and SASL unless a development setting says otherwise.
+    # Each client logs in as its component's principal (streams.principals) unless one
+    # username is set for the whole process; passwords come from the setting or, locally,
+    # from the credentials directory `make up` fills (one file per principal, mode 0600)
+    kafka_security_protocol: Protocol = "SASL_SSL"
+    kafka_ssl_cafile: Path | None = Field(default_factory=local.kafka_cafile)
+    kafka_ssl_certfile: Path | None = None  # mutual TLS: the client's certificate
+    kafka_ssl_keyfile: Path | None = None
+    kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_credentials_dir: Path | None = Field(default_factory=local.kafka_credentials_dir)
+    # OAUTHBEARER (clusters behind an identity provider): client credentials grant
+    kafka_oauth_token_url: str | None = None
+    kafka_oauth_client_id: str | None = None
+    kafka_oauth_client_secret: SecretStr | None = None
+    kafka_oauth_scope: str | None = None
     database_url: SecretStr = SecretStr("postgresql://samflyt:samflyt@127.0.0.1:15432/samflyt")
     topic_prefix: str = Field("samflyt.", pattern=r"^[A-Za-z0-9._-]*$")
     partitions: int = Field(4, ge=1, le=256)
     replication_factor: int = Field(1, ge=1, le=7)
+    # set on the topics samflyt creates; with acks=all a write then survives a broker's loss
+    min_insync_replicas: int = Field(1, ge=1, le=7)
     app_id: str = Field("samflyt", pattern=r"^[A-Za-z0-9._-]+$")
     # at-least-once processing + deterministic delivery ids + idempotent sinks = each recipient
     # gets each message once; Faust's exactly_once fences itself with more than one worker
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
-    environment: Literal["development", "test", "production"] = "development"
+    # unset means production: development conveniences are asked for, never assumed
+    environment: Literal["development", "test", "production"] = "production"
     worker_web_port: int = Field(6066, ge=0, le=65535)
     metrics_port: int = Field(0, ge=0, le=65535)
     max_poll_records: int = Field(200, ge=1)
@@ -156,6 +184,61 @@ class Settings(BaseSettings):
         """The full Kafka topic name of a catalogue topic."""
         return f"{self.topic_prefix}{name}"
 
+    def kafka(self, principal: str) -> KafkaConnection:
+        """How a client of ``principal`` (streams.principals) reaches the brokers.
+
+        ``SAMFLYT_KAFKA_SASL_USERNAME`` names one identity for every client of the process
+        (a deployment gives each process its own); otherwise the client logs in as
+        ``principal`` with the password in the credentials directory."""
+        mechanism = self.kafka_sasl_mechanism
+        username = self.kafka_sasl_username or principal
+        password: str | None = None
+        provider = None
+        sasl = self.kafka_security_protocol in ("SASL_SSL", "SASL_PLAINTEXT")
+        if sasl and mechanism == "OAUTHBEARER":
+            provider = self._token_provider()
+        elif sasl:
+            password = self._password(username)
+        return KafkaConnection(
+            self.kafka_bootstrap,
+            KafkaSecurity(
+                protocol=self.kafka_security_protocol,
+                cafile=self.kafka_ssl_cafile,
+                certfile=self.kafka_ssl_certfile,
+                keyfile=self.kafka_ssl_keyfile,
+                mechanism=mechanism if sasl else None,
+                username=username if sasl else None,
+                password=password,
+                token_provider=provider,
+            ),
+        )
+
+    def _password(self, username: str) -> str:
+        if self.kafka_sasl_password is not None:
+            return self.kafka_sasl_password.get_secret_value()
+        if self.kafka_credentials_dir is not None:
+            path = self.kafka_credentials_dir / f"{username}.password"
+            try:
+                return path.read_text(encoding="utf-8").strip()
+            except OSError:
+                pass
+        raise ConfigError(
+            f"{ENV_PREFIX}KAFKA_SASL_PASSWORD",
+            f"no password for Kafka principal {username}: set it, or give"
+            f" {ENV_PREFIX}KAFKA_CREDENTIALS_DIR a {username}.password file (`make up` writes"
+            " the local principals' files)",
+        )
+
+    def _token_provider(self) -> ClientCredentialsTokenProvider:
+        url, client = self.kafka_oauth_token_url, self.kafka_oauth_client_id
+        secret = self.kafka_oauth_client_secret
+        if not (url and client and secret):
+            raise ConfigError(
+                f"{ENV_PREFIX}KAFKA_OAUTH_TOKEN_URL",
+                "OAUTHBEARER needs the token URL, client id and client secret",
+            )
+        return _token_provider(url, client, secret.get_secret_value(), self.kafka_oauth_scope)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -166,6 +249,42 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _YamlFileSource(settings_cls)
+
+
+@lru_cache(maxsize=8)
+def _token_provider(
+    url: str, client: str, secret: str, scope: str | None
+) -> ClientCredentialsTokenProvider:
+    """One provider per identity, so every client of a process shares its cached token."""
+    return ClientCredentialsTokenProvider(url, client, secret, scope)
+
+
+def unsafe_for_production(settings: Settings) -> list[tuple[str, str]]:
+    """(setting, why) for each setting production must not run with; empty outside
+    production. Pure: the start-up check and its tests read the same list."""
+    if settings.environment != "production":
+        return []
+    problems: list[tuple[str, str]] = []
+    if settings.patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET:
+        problems.append(("PATIENT_KEY_SECRET", "set a deployment secret in production"))
+    if settings.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
+        problems.append(
+            ("KAFKA_SECURITY_PROTOCOL", "production needs TLS to Kafka (SASL_SSL or SSL)")
+        )
+    if settings.replication_factor < 3:
+        problems.append(
+            ("REPLICATION_FACTOR", "production needs 3 replicas of every topic (at least)")
+        )
+    if settings.min_insync_replicas < 2:
+        problems.append(
+            ("MIN_INSYNC_REPLICAS", "production needs at least 2 in-sync replicas per write")
+        )
+    if settings.min_insync_replicas >= settings.replication_factor:
+        problems.append(
+            ("MIN_INSYNC_REPLICAS", "must be below the replication factor, or one broker's"
+             " loss stops every write")
+        )
+    return [(ENV_PREFIX + name, why) for name, why in problems]
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -180,12 +299,12 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(
             ", ".join(sorted({p.split(":")[0] for p in problems})), "; ".join(problems)
         ) from None
-    if (
-        settings.environment == "production"
-        and settings.patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET
-    ):
+    unsafe = unsafe_for_production(settings)
+    if unsafe:
         raise ConfigError(
-            f"{ENV_PREFIX}PATIENT_KEY_SECRET", "set a deployment secret in production"
+            ", ".join(sorted({name for name, _ in unsafe})),
+            "; ".join(f"{name}: {why}" for name, why in unsafe)
+            + f" (for a development machine set {ENV_PREFIX}ENVIRONMENT=development)",
         )
     return settings
 

@@ -43,6 +43,8 @@ class TopicSpec:
     doc: str
     readers: tuple[str, ...]
     partitions: int | None = None  # None = the deployment default
+    # who writes it (roles, as readers; streams.principals turns both into ACLs)
+    writers: tuple[str, ...] = ("samflyt-pipeline",)
     retention_ms: int = 14 * DAY_MS
     compacted: bool = False
     headers_only: bool = False  # no value: the record says what it says in samflyt.* headers
@@ -65,6 +67,7 @@ _RAW = tuple(
         "headers (connector, received-at, authenticated sender) and W3C traceparent.",
         readers=("samflyt-pipeline",),
         retention_ms=30 * DAY_MS,
+        writers=("connector",),
     )
     for source in RAW_SOURCES
 )
@@ -99,7 +102,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "pseudonymous patient key (message id when no patient)",
         "CanonicalEvent",
         "Every accepted message as a canonical, versioned Avro event, ordered per patient.",
-        ("samflyt-pipeline", "samflyt-store"),
+        ("samflyt-pipeline", "samflyt-store", "samflyt-journey"),
     ),
     *_DELIVERY,
     TopicSpec(
@@ -107,7 +110,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "original sender HER-id",
         "Receipt",
         "Every AppRec sent (accepted and rejected), for the quality report and the store.",
-        ("samflyt-store", "sre"),
+        ("samflyt-store", "sre", "samflyt-journey"),
     ),
     TopicSpec(
         "receipts.undelivered",
@@ -116,13 +119,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "AppRecs whose sender was not in the address register when the AppRec was made: tried "
         "again, then dead-lettered (a replay after the sender is registered lands here).",
         ("samflyt-pipeline", "sre"),
+        writers=("samflyt-pipeline", "samflyt-operator"),
     ),
     TopicSpec(
         "decisions",
         "pseudonymous patient key",
         "Decision",
         "Every routing decision — grants and refusals — with its reason (tjenstlig behov).",
-        ("samflyt-store", "audit"),
+        ("samflyt-store", "audit", "samflyt-journey"),
         retention_ms=90 * DAY_MS,
     ),
     TopicSpec(
@@ -132,15 +136,16 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "A sink's confirmation that it wrote a routed delivery: no value; the delivery's id, "
         "message id, type, recipient HER-id (and the citizen's pseudonymous key), trace context "
         "and the sink in samflyt.* headers. The journey's delivered steps.",
-        ("samflyt-pipeline", "sre"),
+        ("samflyt-pipeline", "sre", "samflyt-journey"),
         headers_only=True,
+        writers=("sink",),
     ),
     TopicSpec(
         "deadletter",
         "message id",
         "DeadLetter",
         "Inputs that could not be processed: reason code, detail, stage, original bytes.",
-        ("sre",),
+        ("sre", "samflyt-journey"),
         retention_ms=90 * DAY_MS,
     ),
     TopicSpec(
@@ -148,7 +153,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "original sender HER-id",
         "Overdue",
         "Requests that expected an answer and got none in time.",
-        ("samflyt-pipeline", "sre"),
+        ("samflyt-pipeline", "sre", "samflyt-journey"),
     ),
     TopicSpec(
         "internal.clock",
@@ -164,8 +169,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "HER-id",
         "CommunicationParty",
         "Address register (HER-id → party), compacted; fed from PostgreSQL.",
-        ("samflyt-pipeline",),
+        ("samflyt-pipeline", "samflyt-registry"),
         compacted=True,
+        writers=("samflyt-registry",),
     ),
     TopicSpec(
         "registry.patients",
@@ -173,8 +179,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "PatientRegistryEntry",
         "Per patient: GP, municipality of residence, care relationships, proxies, opt-outs; "
         "compacted; fed from PostgreSQL.",
-        ("samflyt-pipeline",),
+        ("samflyt-pipeline", "samflyt-registry"),
         compacted=True,
+        writers=("samflyt-registry",),
     ),
 )
 

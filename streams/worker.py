@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 
 import faust
 
@@ -13,6 +14,7 @@ from connectors.sdk.logs import configure_logging, logging_config
 from streams.admin import ensure_topics
 from streams.db import migrate_database
 from streams.pipeline import Pipeline, build_pipeline
+from streams.principals import WORKER
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def use_event_loop(name: str) -> None:
 
 
 async def _prepare(settings: Settings) -> None:
+    print(f"samflyt worker: {settings.kafka(WORKER).describe()}", file=sys.stderr, flush=True)
     await migrate_database(settings)
     created = await ensure_topics(settings)
     log.info("worker prepared", extra={"topics_created": len(created)})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# an unset SAMFLYT_ENVIRONMENT means production; the tests ask for development explicitly
+# (tests of the production checks set it themselves)
+os.environ.setdefault("SAMFLYT_ENVIRONMENT", "development")
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
 

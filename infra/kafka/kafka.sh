@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Local Apache Kafka (KRaft, one node as broker and controller) from the official Maven Central
-# artifacts. Usage: kafka.sh fetch|start|stop|status|bootstrap
+# artifacts, secured as in production: clients speak SASL_SSL (TLS + SCRAM-SHA-512/256), the
+# controller listener takes only the broker's own certificate (mutual TLS), and the KRaft
+# StandardAuthorizer refuses whatever no ACL allows. PLAINTEXT is not offered.
+# Usage: kafka.sh fetch|start|stop|status|bootstrap|cafile
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../env.sh
@@ -11,6 +14,12 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here
 libs="$SAMFLYT_CACHE_DIR/kafka-$KAFKA_VERSION-$(sha256sum "$here/pom.xml" | cut -c1-12)/libs"
 home="$SAMFLYT_STATE_DIR/kafka"
 pidfile="$home/kafka.pid"
+tls="$home/tls"          # ca.pem (clients trust it), ca.key and the broker's keystore
+secrets="$home/secrets"  # the keystore password, mode 0600
+users="$home/users"      # SCRAM passwords, one <principal>.password per principal, mode 0600
+# the layout of this release's secured broker; a data directory without it was formatted by an
+# older, unsecured release (no SCRAM users in its metadata) and is set aside, not reused
+SECURITY_LAYOUT=1
 
 need_java() {
   # checked on every start, not only on the first fetch: the libraries may be cached already
@@ -53,17 +62,68 @@ port_free() {  # nothing listens on 127.0.0.1:$1
   python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))" "$1" 2>/dev/null
 }
 
+new_secret() {  # new_secret FILE: a random secret in FILE (mode 0600) unless it has one
+  [ -s "$1" ] && return 0
+  ( umask 077; openssl rand -hex 24 > "$1" )
+}
+
+make_tls() {
+  # a CA of this state directory and the broker's certificate (SAN 127.0.0.1 and localhost),
+  # made once; clients verify the broker with ca.pem, the controller takes only this broker
+  command -v openssl >/dev/null || die "openssl is needed to make the local broker's certificates"
+  ( umask 077; mkdir -p "$tls" "$secrets" "$users" )
+  chmod 700 "$tls" "$secrets" "$users"
+  new_secret "$secrets/keystore.password"
+  new_secret "$users/admin.password"
+  [ -s "$tls/broker.p12" ] && return 0
+  log "making a local CA and the broker's TLS certificate in $tls"
+  ( umask 077
+    openssl req -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 -subj "/O=samflyt local/CN=samflyt local CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+    openssl req -new -nodes -newkey rsa:2048 -sha256 -subj "/O=samflyt local/CN=samflyt-broker" \
+      -keyout "$tls/broker.key" -out "$tls/broker.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' > "$tls/broker.ext"
+    openssl x509 -req -in "$tls/broker.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 825 -sha256 -extfile "$tls/broker.ext" -out "$tls/broker.pem" 2>/dev/null
+    openssl pkcs12 -export -name broker -in "$tls/broker.pem" -inkey "$tls/broker.key" -certfile "$tls/ca.pem" \
+      -passout "file:$secrets/keystore.password" -out "$tls/broker.p12"
+    rm -f "$tls/broker.csr" "$tls/broker.ext" "$tls/broker.key" ) || die "making the TLS certificates failed"
+  chmod 644 "$tls/ca.pem"  # public: every client needs it
+}
+
 write_config() {
   mkdir -p "$home/data" "$home/logs"
-  cat > "$home/server.properties" <<PROPS
+  local admin_pw keystore_pw
+  admin_pw=$(cat "$users/admin.password"); keystore_pw=$(cat "$secrets/keystore.password")
+  ( umask 077; cat > "$home/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$SAMFLYT_KAFKA_PORT,CONTROLLER://127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$SAMFLYT_KAFKA_PORT
+listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT,CONTROLLER://127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_SSL
+# clients: TLS + SASL SCRAM; the controller: mutual TLS with this broker's certificate only
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=$keystore_pw
+ssl.key.password=$keystore_pw
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls/ca.pem
+ssl.endpoint.identification.algorithm=https
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+listener.name.controller.ssl.client.auth=required
+# the controller listener's principal is the certificate's CN (only the broker holds one)
+ssl.principal.mapping.rules=RULE:^CN=([^,]+),O=.*\$/\$1/,DEFAULT
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:samflyt-broker
 log.dirs=$home/data
 # samflyt creates every topic explicitly from its catalogue
 auto.create.topics.enable=false
@@ -80,19 +140,35 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
+  )
+  chmod 600 "$home/server.properties"
+}
+
+set_aside_unsecured_data() {
+  # storage formatted by a release without security has no SCRAM users: move it aside
+  if [ -f "$home/data/meta.properties" ] && [ "$(cat "$home/security.layout" 2>/dev/null)" != "$SECURITY_LAYOUT" ]; then
+    local aside; aside="$home/data.unsecured-$(date +%Y%m%d%H%M%S)"
+    log "the broker's data was formatted without security; moving it to $aside and formatting anew"
+    mv "$home/data" "$aside"
+  fi
 }
 
 start() {
   if pid=$(running_pid); then log "kafka already running (pid $pid) on 127.0.0.1:$SAMFLYT_KAFKA_PORT"; return 0; fi
   need_java
   fetch
+  make_tls
+  set_aside_unsecured_data
   write_config
   if [ ! -f "$home/data/meta.properties" ]; then
     [ -f "$home/cluster.id" ] || java -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1 > "$home/cluster.id"
-    log "formatting KRaft storage in $home/data"
+    log "formatting KRaft storage in $home/data (SCRAM user admin)"
     java -cp "$libs/*" kafka.tools.StorageTool format --ignore-formatted \
-      -t "$(cat "$home/cluster.id")" -c "$home/server.properties" >"$home/logs/format.out" 2>&1 \
+      -t "$(cat "$home/cluster.id")" -c "$home/server.properties" \
+      --add-scram "SCRAM-SHA-512=[name=admin,password=$(cat "$users/admin.password")]" \
+      >"$home/logs/format.out" 2>&1 \
       || { cat "$home/logs/format.out" >&2; die "formatting Kafka storage failed"; }
+    echo "$SECURITY_LAYOUT" > "$home/security.layout"
   fi
   # another process on our ports would answer the readiness check in our broker's place
   for port in "$SAMFLYT_KAFKA_PORT" "$SAMFLYT_KAFKA_CONTROLLER_PORT"; do
@@ -103,7 +179,7 @@ start() {
     "-Dkafka.logs.dir=$home/logs" "-Dlog4j2.configurationFile=$here/log4j2.properties" \
     -cp "$libs/*" kafka.Kafka "$home/server.properties" >"$home/logs/stdout.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
-  if ! python3 "$here/wait_ready.py" 127.0.0.1 "$SAMFLYT_KAFKA_PORT" 90; then
+  if ! ready 90; then
     tail -n 30 "$home/logs/stdout.log" "$home/logs/server.log" >&2 2>/dev/null || true
     stop || true
     die "kafka did not answer metadata requests within 90 s (logs in $home/logs)"
@@ -125,8 +201,12 @@ stop() {
   rm -f "$pidfile"
 }
 
+ready() {  # ready SECONDS: the broker answers the admin over TLS + SCRAM, every partition led
+  python3 "$here/wait_ready.py" 127.0.0.1 "$SAMFLYT_KAFKA_PORT" "$1" "$tls/ca.pem" "$users/admin.password"
+}
+
 status() {
-  if pid=$(running_pid) && python3 "$here/wait_ready.py" 127.0.0.1 "$SAMFLYT_KAFKA_PORT" 2; then
+  if pid=$(running_pid) && ready 2; then
     echo "kafka: running (pid $pid) at 127.0.0.1:$SAMFLYT_KAFKA_PORT, version $KAFKA_VERSION"
   else
     echo "kafka: stopped"; return 1
@@ -148,5 +228,6 @@ case "${1:-}" in
   stop) locked stop ;;
   status) status ;;
   bootstrap) echo "127.0.0.1:$SAMFLYT_KAFKA_PORT" ;;
-  *) echo "usage: $0 fetch|start|stop|status|bootstrap" >&2; exit 2 ;;
+  cafile) echo "$tls/ca.pem" ;;
+  *) echo "usage: $0 fetch|start|stop|status|bootstrap|cafile" >&2; exit 2 ;;
 esac

@@ -24,11 +24,13 @@ import asyncpg
 from mode import Service
 
 from connectors.kafka import KafkaBatchReader
+from connectors.kafka_security import KafkaAccessError
 from connectors.sdk.records import Record
 from streams.db import create_pool
 from streams.journey.collect import collect
 from streams.journey.rows import JourneyRow
 from streams.journey.store import DeadLetterRow, insert_dead_letters, insert_rows, with_retry
+from streams.principals import JOURNEY
 from streams.settings import Settings
 
 if TYPE_CHECKING:
@@ -87,7 +89,7 @@ class JourneyRecorder(Service):
         topics = [settings.topic(name) for name in SOURCES]
         while not self.should_stop:
             reader = KafkaBatchReader(
-                settings.kafka_bootstrap,
+                settings.kafka(JOURNEY),
                 topics,
                 group_id(settings),
                 fetch_min_bytes=FETCH_MIN_BYTES,
@@ -96,6 +98,11 @@ class JourneyRecorder(Service):
             try:
                 await reader.start()
                 await self._consume(reader)
+            except KafkaAccessError as exc:  # an ACL or a credential: retrying cannot help
+                log.critical("journey recorder refused by the broker: %s", exc)
+                await reader.stop()
+                await self.crash(exc)
+                return
             except Exception:
                 log.exception("journey recorder failed; reading again from the last commit")
                 await self.sleep(RESTART_DELAY_S)

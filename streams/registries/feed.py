@@ -18,10 +18,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from connectors.kafka_security import start_client
 from schemas.codec import Codec, default_codec
 from schemas.pseudonym import patient_key as keyed_hash
 from streams.admin import ensure_topics, partitions_of
 from streams.db import connect
+from streams.principals import REGISTRY, WORKER
 from streams.registries.store import read_national_services, read_parties, read_patient_entries
 from streams.registries.view import RegistryView
 from streams.registries.wire import context_from_entry, party_from_record, party_to_record
@@ -40,12 +42,12 @@ def patient_key_fn(settings: Settings) -> Callable[[str], str]:
 async def published_keys(settings: Settings) -> dict[str, set[bytes]]:
     """The keys each registry topic holds a live value for now (read from the beginning)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(REGISTRY).options(),
         enable_auto_commit=False,
         group_id=None,
         max_poll_records=5000,
     )
-    await consumer.start()
+    await start_client(consumer, settings.kafka(REGISTRY))
     keys: dict[str, set[bytes]] = {settings.topic(PARTIES): set(), settings.topic(PATIENTS): set()}
     try:
         partitions = partitions_of(settings, (PARTIES, PATIENTS))
@@ -76,7 +78,7 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
     the entry for ever: compaction keeps the last value of a key); returns (parties, patients)."""
     codec = codec or default_codec()
     # a fresh deployment publishes before any worker created the topics: create these two
-    await ensure_topics(settings, [BY_NAME[PARTIES], BY_NAME[PATIENTS]])
+    await ensure_topics(settings, [BY_NAME[PARTIES], BY_NAME[PATIENTS]], principal=REGISTRY)
     conn = await connect(settings)
     try:
         parties = await read_parties(conn)
@@ -91,13 +93,13 @@ async def publish_registry(settings: Settings, codec: Codec | None = None) -> tu
         - {e["patient_key"].encode() for e in entries},
     }
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(REGISTRY).options(),
         acks="all",
         linger_ms=10,
         max_batch_size=1_048_576,
         compression_type=settings.compression_type,
     )
-    await producer.start()
+    await start_client(producer, settings.kafka(REGISTRY))
     try:
         futures = [
             await producer.send(
@@ -157,14 +159,15 @@ class RegistryFeed:
                 self.view.put_service(service)
         finally:
             await conn.close()
+        kafka = self.settings.kafka(WORKER)
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **kafka.options(),
             enable_auto_commit=False,
             group_id=None,
             auto_offset_reset="earliest",
             max_poll_records=5000,
         )
-        await consumer.start()
+        await start_client(consumer, kafka)
         self._consumer = consumer
         partitions = partitions_of(self.settings, (PARTIES, PATIENTS))
         consumer.assign(partitions)

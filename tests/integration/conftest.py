@@ -17,11 +17,28 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from connectors.kafka_security import KafkaConnection
+from streams.acls import apply_grants, remove_grants
 from streams.admin import ensure_topics
 from streams.db import migrate_database
+from streams.principals import ADMIN, Grant, acl_plan
 from streams.settings import Settings, load_settings
 from streams.topics import TopicSpec
 from tests.integration.services import LocalServices, services_required
+
+# the grants each test's settings were given, removed with the session's topics
+_GRANTED: list[tuple[Settings, list[Grant]]] = []
+
+
+def grant_test_principals(settings: Settings, *, cleanup: bool = True) -> Settings:
+    """Give the components of one test's deployment (its topic prefix and app id) their
+    least-privilege ACLs, as ``make up`` does for the default one: the pipeline, connectors,
+    sinks and operator of a test are as restricted as in production."""
+    grants = acl_plan(settings)
+    apply_grants(settings, grants, create_users=True)
+    if cleanup:  # a private broker is gone by the end of the session, with its grants
+        _GRANTED.append((settings, grants))
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +57,13 @@ def local_services() -> Iterator[LocalServices]:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(local_services: LocalServices) -> str:
     return local_services.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka(kafka_bootstrap: str) -> KafkaConnection:
+    """The broker as its super user, for tests of connector mechanics on topics of their own
+    (outside the catalogue, so no component principal is granted them)."""
+    return load_settings(kafka_bootstrap=kafka_bootstrap, environment="test").kafka(ADMIN)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -81,12 +105,17 @@ def topic_prefixes(kafka_bootstrap: str) -> Iterator[list[str]]:
     prefixes: list[str] = []
     yield prefixes
     asyncio.run(_delete_topics(kafka_bootstrap, prefixes))
+    while _GRANTED:
+        granted, grants = _GRANTED.pop()
+        with contextlib.suppress(Exception):
+            remove_grants(granted, grants)
 
 
 async def _delete_topics(bootstrap: str, prefixes: list[str]) -> None:
     """Best effort: a broker busy with other work may time out; the topics are then left for
     the next session's cleanup (``make clean`` removes everything)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=120_000)
+    kafka = load_settings(kafka_bootstrap=bootstrap, environment="test").kafka(ADMIN)
+    admin = AIOKafkaAdminClient(**kafka.options(), request_timeout_ms=120_000)
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith(tuple(prefixes))]
@@ -112,14 +141,16 @@ def settings(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str])
     """Settings pointing at the real services, with a topic prefix and app id of this test."""
     prefix = new_test_prefix(topic_prefixes)
     run = prefix.split(".")[1]
-    return load_settings(
-        kafka_bootstrap=kafka_bootstrap,
-        database_url=database_url,
-        topic_prefix=prefix,
-        app_id=f"samflyt-test-{run}",
-        environment="test",
-        worker_web_port=0,
-        partitions=2,
+    return grant_test_principals(
+        load_settings(
+            kafka_bootstrap=kafka_bootstrap,
+            database_url=database_url,
+            topic_prefix=prefix,
+            app_id=f"samflyt-test-{run}",
+            environment="test",
+            worker_web_port=0,
+            partitions=2,
+        )
     )
 
 
@@ -144,7 +175,7 @@ def make_topic(settings: Settings) -> Callable[..., Awaitable[str]]:
             partitions=partitions,
             compacted=compacted,
         )
-        await ensure_topics(settings, [spec])
+        await ensure_topics(settings, [spec], principal=ADMIN)
         return settings.topic(spec.name)
 
     return make

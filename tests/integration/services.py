@@ -12,6 +12,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectors.kafka_security import KafkaConnection
+
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 
@@ -100,6 +102,25 @@ class PrivateKafka:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def security(self) -> dict[str, object]:
+        """The settings that trust this broker and log in to it (beside its address): its own
+        CA and its own principals' passwords (it makes both at its first start, like the
+        shared one)."""
+        home = self.state_dir / "kafka"
+        return {
+            "kafka_ssl_cafile": home / "tls" / "ca.pem",
+            "kafka_credentials_dir": home / "users",
+        }
+
+    def admin(self) -> KafkaConnection:
+        from streams.principals import ADMIN
+        from streams.settings import load_settings
+
+        settings = load_settings(
+            environment="test", kafka_bootstrap=self.bootstrap, **self.security()
+        )
+        return settings.kafka(ADMIN)
 
     def _env(self) -> dict[str, str]:
         return {

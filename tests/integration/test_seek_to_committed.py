@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.faust_patches import _seek_to_committed_or_reset
+from streams.principals import ADMIN
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ async def test_partitions_never_committed_go_back_to_the_start_and_committed_one
     settings: Settings, make_topic: Callable[..., Awaitable[str]]
 ) -> None:
     topic = await make_topic("seek", partitions=2)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    producer = AIOKafkaProducer(**settings.kafka(ADMIN).options())  # a topic of its own
     await producer.start()
     try:
         for partition in (0, 1):
@@ -40,7 +41,7 @@ async def test_partitions_never_committed_go_back_to_the_start_and_committed_one
         await producer.stop()
     never, committed = TopicPartition(topic, 0), TopicPartition(topic, 1)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka(ADMIN).options(),
         group_id=f"seek-{uuid.uuid4().hex[:6]}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",

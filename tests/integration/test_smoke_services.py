@@ -12,18 +12,20 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from connectors.kafka_security import KafkaConnection
 from streams.app import create_app
 from streams.db import MigrationError, migrate
+from streams.principals import ADMIN
 from streams.settings import Settings
 from tests.integration.services import PrivateKafka
 
 
 async def _consume(
-    bootstrap: str, topic: str, n: int, timeout: float = 30.0
+    kafka: KafkaConnection, topic: str, n: int, timeout: float = 30.0
 ) -> list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]]:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka.options(),
         auto_offset_reset="earliest",
         group_id=f"g-{uuid.uuid4().hex[:6]}",
     )
@@ -40,11 +42,11 @@ async def _consume(
 
 
 async def test_aiokafka_round_trip_keeps_key_value_and_headers(
-    kafka_bootstrap: str, make_topic: Callable[..., Awaitable[str]]
+    kafka: KafkaConnection, make_topic: Callable[..., Awaitable[str]]
 ) -> None:
     topic = await make_topic("roundtrip")
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka_bootstrap,
+        **kafka.options(),
         acks="all",
         enable_idempotence=True,
         compression_type="lz4",
@@ -56,7 +58,7 @@ async def test_aiokafka_round_trip_keeps_key_value_and_headers(
         )
     finally:
         await producer.stop()
-    [(key, value, headers)] = await _consume(kafka_bootstrap, topic, 1)
+    [(key, value, headers)] = await _consume(kafka, topic, 1)
     assert (key, value) == (b"id-1", b"<MsgHead/>")
     assert ("traceparent", b"00-abc-def-01") in headers
 
@@ -65,6 +67,7 @@ async def test_faust_agent_processes_event_from_one_topic_to_another(
     settings: Settings, make_topic: Callable[..., Awaitable[str]]
 ) -> None:
     source_name, sink_name = await make_topic("in"), await make_topic("out")
+    settings = settings.model_copy(update={"kafka_sasl_username": ADMIN})  # topics of its own
     app = create_app(settings, web_port=0)
     source, sink = app.topic(source_name), app.topic(sink_name)
 
@@ -75,11 +78,11 @@ async def test_faust_agent_processes_event_from_one_topic_to_another(
 
     await app.start()
     try:
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+        producer = AIOKafkaProducer(**settings.kafka(ADMIN).options())
         await producer.start()
         await producer.send_and_wait(source_name, b"hei", key=b"k1")
         await producer.stop()
-        [(key, value, _)] = await _consume(settings.kafka_bootstrap, sink_name, 1, timeout=60)
+        [(key, value, _)] = await _consume(settings.kafka(ADMIN), sink_name, 1, timeout=60)
     finally:
         await app.stop()
     assert (key, value) == (b"k1", b"HEI")
@@ -118,17 +121,17 @@ async def test_broker_keeps_messages_across_a_restart(tmp_path: Path) -> None:
     broker = PrivateKafka(tmp_path / "state")
     await asyncio.to_thread(broker.run, "start")
     try:
-        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        admin = AIOKafkaAdminClient(**broker.admin().options())
         await admin.start()
         await admin.create_topics([NewTopic("restart", 1, 1)])
         await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+        producer = AIOKafkaProducer(**broker.admin().options(), acks="all")
         await producer.start()
         await producer.send_and_wait("restart", b"before restart", key=b"k")
         await producer.stop()
         await asyncio.to_thread(broker.run, "stop")
         await asyncio.to_thread(broker.run, "start")
-        [(_, value, _)] = await _consume(broker.bootstrap, "restart", 1, timeout=60)
+        [(_, value, _)] = await _consume(broker.admin(), "restart", 1, timeout=60)
         assert value == b"before restart"
     finally:
         await asyncio.to_thread(broker.run, "stop")

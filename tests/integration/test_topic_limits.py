@@ -12,6 +12,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.sdk import MAX_RECORD_BYTES
 from streams.admin import ensure_topics
+from streams.principals import ADMIN
 from streams.settings import Settings
 from streams.topics import TopicSpec
 
@@ -37,7 +38,7 @@ def test_an_existing_topic_gets_a_whole_message_limit_and_keeps_its_settings(
     name = settings.topic(spec.name)
 
     async def go() -> tuple[dict[str, str], dict[str, str], list[str]]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(**settings.kafka(ADMIN).options())
         await admin.start()
         try:  # as an older release or an operator created it, with Kafka's default limit
             # (the local broker's own default is raised, so it is set on the topic here)
@@ -56,8 +57,9 @@ def test_an_existing_topic_gets_a_whole_message_limit_and_keeps_its_settings(
                 ]
             )
             before = await _configs(admin, name)
-            created = await ensure_topics(settings, [spec])
-            created += await ensure_topics(settings, [spec])  # twice: nothing more to do
+            created = await ensure_topics(settings, [spec], principal=ADMIN)
+            # twice: nothing more to do
+            created += await ensure_topics(settings, [spec], principal=ADMIN)
             return before, await _configs(admin, name), created
         finally:
             await admin.close()

@@ -10,19 +10,20 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from connectors.kafka import KafkaPublisher
+from connectors.kafka_security import KafkaConnection
 from connectors.sdk import headers
 
 
-async def read_topic(bootstrap: str, topic: str) -> list[Any]:
+async def read_topic(kafka: KafkaConnection, topic: str) -> list[Any]:
     """Every committed record of ``topic`` from the beginning to its current end."""
-    publisher = KafkaPublisher(bootstrap, client_id="test-reader")
+    publisher = KafkaPublisher(kafka, client_id="test-reader")
     await publisher.start()
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(await publisher.partitions(topic))]
     finally:
         await publisher.stop()
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        **kafka.options(), enable_auto_commit=False, isolation_level="read_committed"
     )
     await consumer.start()
     try:
@@ -48,9 +49,9 @@ def message_ids(records: list[Any]) -> list[str]:
 
 
 async def produce(
-    bootstrap: str, topic: str, items: list[tuple[bytes, bytes, headers.Headers]]
+    kafka: KafkaConnection, topic: str, items: list[tuple[bytes, bytes, headers.Headers]]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka.options(), acks="all")
     await producer.start()
     try:
         futures = [

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from connectors.epj.filedrop import FileDropConfig, FileDropSource
+from connectors.kafka_security import KafkaConnection
 from connectors.runner import run
 from tests.integration.connectors.helpers import message_ids, read_topic, wait_for
 from tests.unit.connectors.messages import dialog
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
 
 
-def spawn(config: Path, bootstrap: str, database_url: str) -> subprocess.Popen[bytes]:
+def spawn(config: Path, kafka: KafkaConnection, database_url: str) -> subprocess.Popen[bytes]:
     with open(config.parent / "connector.log", "ab") as log:
         return subprocess.Popen(
             [
@@ -37,7 +38,9 @@ def spawn(config: Path, bootstrap: str, database_url: str) -> subprocess.Popen[b
                 "--config",
                 str(config),
                 "--bootstrap",
-                bootstrap,
+                kafka.bootstrap,
+                "--principal",
+                "admin",  # a topic of the test's own: no connector principal is granted it
                 "--database-url",
                 database_url,
             ],
@@ -56,7 +59,7 @@ def done_count(done: Path) -> int:
 
 
 async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
-    tmp_path: Path, kafka_bootstrap: str, database_url: str, make_topic
+    tmp_path: Path, kafka: KafkaConnection, database_url: str, make_topic
 ) -> None:
     topic, dlq = await make_topic("raw.epj"), await make_topic("deadletter")
     inbox = tmp_path / "inbox"
@@ -79,7 +82,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
     )
     done = inbox / "done"
     for threshold in (15, 50, 95):
-        proc = spawn(config, kafka_bootstrap, database_url)
+        proc = spawn(config, kafka, database_url)
         try:
             await wait_for(
                 lambda t=threshold, p=proc: done_count(done) >= t or p.poll() is not None,
@@ -90,7 +93,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-    proc = spawn(config, kafka_bootstrap, database_url)
+    proc = spawn(config, kafka, database_url)
     try:
         await wait_for(
             lambda: done_count(done) >= len(ids) or proc.poll() is not None, 90, "every file done"
@@ -100,7 +103,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, log_of(config)
 
-    published = Counter(message_ids(await read_topic(kafka_bootstrap, topic)))
+    published = Counter(message_ids(await read_topic(kafka, topic)))
     assert set(published) == set(ids), "a message is missing"
     assert max(published.values()) == 1, [m for m, n in published.items() if n > 1]
     assert not [p for p in inbox.iterdir() if p.is_file()]
@@ -117,7 +120,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
 
 
 async def test_a_half_written_file_is_not_read(
-    tmp_path: Path, kafka_bootstrap: str, database_url: str, make_topic
+    tmp_path: Path, kafka: KafkaConnection, database_url: str, make_topic
 ) -> None:
     topic = await make_topic("raw.epj")
     inbox = tmp_path / "inbox"
@@ -134,7 +137,7 @@ async def test_a_half_written_file_is_not_read(
         )
         stop = asyncio.Event()
         task = asyncio.ensure_future(
-            run(source, bootstrap_servers=kafka_bootstrap, database_url=database_url, stop=stop)
+            run(source, kafka=kafka, database_url=database_url, stop=stop)
         )
         try:
             await asyncio.sleep(1.0)  # still growing: within stable_for
@@ -152,5 +155,5 @@ async def test_a_half_written_file_is_not_read(
         finally:
             stop.set()
             await task
-    values = sorted(r.value for r in await read_topic(kafka_bootstrap, topic))
+    values = sorted(r.value for r in await read_topic(kafka, topic))
     assert values == sorted([renamed, appended]), "a partial file was published"

@@ -13,6 +13,7 @@ import pytest
 
 from connectors.epj._auth import token_digest
 from connectors.epj.http_ingest import HttpIngestConfig, HttpIngestSource
+from connectors.kafka_security import KafkaConnection
 from connectors.runner import run
 from tests.integration.connectors.helpers import message_ids, read_topic, wait_for
 from tests.unit.connectors.messages import DIALOG_SENDER, dialog
@@ -22,7 +23,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 async def test_wrong_token_is_refused_and_the_right_one_published(
-    kafka_bootstrap: str, database_url: str, make_topic
+    kafka: KafkaConnection, database_url: str, make_topic
 ) -> None:
     topic = await make_topic("raw.epj")
     source = HttpIngestSource(
@@ -43,7 +44,7 @@ async def test_wrong_token_is_refused_and_the_right_one_published(
     )
     stop = asyncio.Event()
     task = asyncio.ensure_future(
-        run(source, bootstrap_servers=kafka_bootstrap, database_url=database_url, stop=stop)
+        run(source, kafka=kafka, database_url=database_url, stop=stop)
     )
     try:
         await wait_for(lambda: source.bound_port is not None, 30, "the server")
@@ -63,11 +64,11 @@ async def test_wrong_token_is_refused_and_the_right_one_published(
     finally:
         stop.set()
         await task
-    assert message_ids(await read_topic(kafka_bootstrap, topic)) == ["http-ok"]
+    assert message_ids(await read_topic(kafka, topic)) == ["http-ok"]
 
 
 def test_bad_config_names_each_setting(
-    tmp_path: Path, kafka_bootstrap: str, database_url: str
+    tmp_path: Path, kafka: KafkaConnection, database_url: str
 ) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("inbox: /no/such/inbox\nbatch_size: 0\nretry:\n  max_delay: -1\n")
@@ -81,7 +82,7 @@ def test_bad_config_names_each_setting(
             "--config",
             str(config),
             "--bootstrap",
-            kafka_bootstrap,
+            kafka.bootstrap,
             "--database-url",
             database_url,
         ],

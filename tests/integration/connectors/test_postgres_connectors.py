@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import asyncpg
 import pytest
 
+from connectors.kafka_security import KafkaConnection
 from connectors.kjernejournal import OutboxConfig, OutboxSource
 from connectors.runner import run
 from connectors.sdk import Position, Record, headers
@@ -168,7 +169,7 @@ class TestMessageStoreConformance(SinkConformance):
 
 
 async def test_message_store_is_queryable_by_id_conversation_and_patient(
-    kafka_bootstrap: str, database_url: str, make_topic
+    kafka: KafkaConnection, database_url: str, make_topic
 ) -> None:
     topic = await make_topic("delivery.municipal")
     conversation, patient = f"conv-{uuid.uuid4()}", uuid.uuid4().hex
@@ -183,7 +184,7 @@ async def test_message_store_is_queryable_by_id_conversation_and_patient(
         ):
             hs = headers.with_header(hs, name, value)
         items.append((b"4711", b"<delivery/>", hs))
-    await produce(kafka_bootstrap, topic, items)
+    await produce(kafka, topic, items)
     sink = MessageStoreSink(
         MessageStoreConfig.model_validate(
             {"topics": [topic], "database_url": database_url, "group_id": f"t-{uuid.uuid4().hex}"}
@@ -191,7 +192,7 @@ async def test_message_store_is_queryable_by_id_conversation_and_patient(
     )
     stop = asyncio.Event()
     task = asyncio.ensure_future(
-        run(sink, bootstrap_servers=kafka_bootstrap, database_url=None, stop=stop)
+        run(sink, kafka=kafka, database_url=None, stop=stop)
     )
     conn = await asyncpg.connect(database_url)
     try:

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from connectors.kafka import KafkaPublisher, find_published
+from connectors.kafka_security import KafkaConnection
 from connectors.positions import PgPositionStore, claim_id
 from connectors.sdk import Record, Source, SourceConfig, headers
 from connectors.source_runner import SourceRunner
@@ -40,12 +41,12 @@ class Replay(Source[SourceConfig]):
 
 
 async def test_pending_claims_are_resolved_by_reading_the_topic_back(
-    kafka_bootstrap: str, database_url: str, make_topic
+    kafka: KafkaConnection, database_url: str, make_topic
 ) -> None:
     topic = await make_topic("raw.recovery")
     arrived, lost = f"arrived-{uuid.uuid4()}", f"lost-{uuid.uuid4()}"
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
-    publisher = KafkaPublisher(kafka_bootstrap, client_id="test-recovery")
+    publisher = KafkaPublisher(kafka, client_id="test-recovery")
     await publisher.start()
     try:
         store = PgPositionStore(pool)
@@ -53,7 +54,7 @@ async def test_pending_claims_are_resolved_by_reading_the_topic_back(
         claims = [(claim_id(m.encode(), m), topic) for m in (arrived, lost)]
         await store.claim(Replay.name, [(c, t) for c, t in claims if c is not None])
         await produce(
-            kafka_bootstrap,
+            kafka,
             topic,
             [(arrived.encode(), b"<a/>", headers.with_header((), headers.MESSAGE_ID, arrived))],
         )
@@ -66,7 +67,7 @@ async def test_pending_claims_are_resolved_by_reading_the_topic_back(
             Replay(SourceConfig(topic=topic)),
             publisher,
             store,
-            recover=partial(find_published, publisher, kafka_bootstrap),
+            recover=partial(find_published, publisher),
         )
         await runner.recover()
         assert await store.pending(Replay.name) == []
@@ -76,4 +77,4 @@ async def test_pending_claims_are_resolved_by_reading_the_topic_back(
     finally:
         await publisher.stop()
         await pool.close()
-    assert sorted(message_ids(await read_topic(kafka_bootstrap, topic))) == sorted([arrived, lost])
+    assert sorted(message_ids(await read_topic(kafka, topic))) == sorted([arrived, lost])

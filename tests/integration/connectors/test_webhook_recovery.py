@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from connectors.kafka_security import KafkaConnection
 from connectors.runner import run
 from connectors.sdk import headers
 from connectors.sdk.testing import HttpEndpoint
@@ -18,12 +19,12 @@ pytestmark = pytest.mark.integration
 
 
 async def test_endpoint_down_for_a_while_then_everything_delivered_once(
-    kafka_bootstrap: str, make_topic
+    kafka: KafkaConnection, make_topic
 ) -> None:
     topic, dlq = await make_topic("delivery.national"), await make_topic("deadletter")
     ids = [f"wh-{uuid.uuid4()}" for _ in range(25)]
     await produce(
-        kafka_bootstrap,
+        kafka,
         topic,
         [
             (
@@ -53,7 +54,7 @@ async def test_endpoint_down_for_a_while_then_everything_delivered_once(
     )
     stop = asyncio.Event()
     task = asyncio.ensure_future(
-        run(sink, bootstrap_servers=kafka_bootstrap, database_url=None, stop=stop)
+        run(sink, kafka=kafka, database_url=None, stop=stop)
     )
     try:
         await wait_for(
@@ -76,4 +77,4 @@ async def test_endpoint_down_for_a_while_then_everything_delivered_once(
     for endpoint in (flaky, healthy):
         assert sorted(endpoint.received) == sorted(ids)
         assert set(endpoint.received.values()) == {1}
-    assert await read_topic(kafka_bootstrap, dlq) == []
+    assert await read_topic(kafka, dlq) == []

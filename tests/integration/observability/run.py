@@ -22,7 +22,7 @@ from streams.registries.seed import seed_registry
 from streams.settings import Settings, load_settings
 from streams.synthetic import SyntheticWorld, TrafficItem
 from streams.telemetry import add_exporter
-from tests.integration.conftest import new_test_prefix
+from tests.integration.conftest import grant_test_principals, new_test_prefix
 
 EXPORTER = InMemorySpanExporter()  # one per process: the tracer provider is process-wide
 
@@ -51,7 +51,8 @@ def settings_for(
         "metrics_port": free_port(),
     }
     values.update(overrides)
-    return load_settings(**values)
+    private = "kafka_credentials_dir" in overrides
+    return grant_test_principals(load_settings(**values), cleanup=not private)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from connectors.sinks.webhook import Destination, WebhookConfig, WebhookSink
 from streams import dlq, harness
 from streams.cli import main
 from streams.db import create_pool
+from streams.principals import sink_principal
 from streams.registries.feed import publish_registry
 from streams.report import quality_report
 from streams.synthetic import TrafficItem, build_world, scenario_traffic
@@ -70,7 +71,7 @@ def o(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Obs
         sink = asyncio.ensure_future(  # the citizen portal's deliveries, as a sink delivers them
             run_connector(
                 _portal_sink(settings, portal.url),
-                bootstrap_servers=settings.kafka_bootstrap,
+                kafka=settings.kafka(sink_principal("delivery.citizen")),
                 database_url=None,
                 stop=stop_sink,
             )
@@ -133,7 +134,8 @@ def _portal_sink(settings: Any, url: str) -> WebhookSink:
             topics=[settings.topic(CITIZEN_TOPIC)],
             dead_letter_topic=settings.topic("deadletter"),
             confirmation_topic=settings.topic("deliveries.confirmed"),
-            group_id=f"{settings.app_id}-portal-sink",
+            # under the sink principal's own name: the broker refuses any other group
+            group_id=f"{sink_principal(CITIZEN_TOPIC)}.portal-{settings.app_id}",
             destinations=[Destination(name="helsenorge", url=url)],
         )
     )

@@ -20,6 +20,7 @@ from streams.admin import ensure_topics
 from streams.db import create_pool
 from streams.journey.recorder import SOURCES, JourneyRecorder, group_id
 from streams.pipeline import build_pipeline
+from streams.principals import OPERATOR, WORKER
 from streams.settings import Settings
 from streams.synthetic import build_world, scenario_traffic
 from tests.integration.observability.run import settings_for, start, wait_journey
@@ -27,7 +28,7 @@ from tests.unit.avro.samples import records
 
 
 async def _committed(settings: Settings) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka(OPERATOR).options())
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group_id(settings))
@@ -138,7 +139,7 @@ async def test_a_rebalance_mid_stream_loses_no_journey_row(settings: Settings) -
     second = JourneyRecorder(SimpleNamespace(**shared, counts=Counter()))
     codec = shared["codec"]
     ids = [f"rebalance-{uuid.uuid4()}" for _ in range(WAVES * WAVE)]
-    producer = harness.producer_for(settings)
+    producer = harness.producer_for(settings, WORKER)  # decisions are the pipeline's to write
     await producer.start()
     pool = await create_pool(settings)
     try:

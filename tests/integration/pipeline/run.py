@@ -13,7 +13,7 @@ from streams.registries.feed import publish_registry
 from streams.registries.seed import seed_registry
 from streams.settings import Settings, load_settings
 from streams.synthetic import SyntheticWorld, TrafficItem
-from tests.integration.conftest import new_test_prefix
+from tests.integration.conftest import grant_test_principals, new_test_prefix
 
 
 def settings_for(
@@ -31,7 +31,8 @@ def settings_for(
         "overdue_after": timedelta(seconds=3),
     }
     values.update(overrides)
-    return load_settings(**values)
+    private = "kafka_credentials_dir" in overrides
+    return grant_test_principals(load_settings(**values), cleanup=not private)
 
 
 async def prepare(settings: Settings, world: SyntheticWorld) -> None:

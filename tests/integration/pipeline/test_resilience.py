@@ -91,7 +91,7 @@ def test_a_broker_restart_mid_stream_loses_nothing(
 
     async def go() -> harness.Outputs:
         broker.run("start")
-        settings = settings_for(broker.bootstrap, database_url, topic_prefixes)
+        settings = settings_for(broker.bootstrap, database_url, topic_prefixes, **broker.security())
         await prepare(settings, world)
         pipeline = build_pipeline(settings, web_port=0)
         start = await harness.snapshot(settings)

@@ -8,7 +8,8 @@ from schemas.errors import ConfigError
 from streams.settings import DEV_PATIENT_KEY_SECRET, load_settings
 
 
-def test_defaults_point_at_the_local_services() -> None:
+def test_defaults_point_at_the_local_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAMFLYT_KAFKA_PORT", raising=False)
     settings = load_settings()
     assert settings.kafka_bootstrap == "127.0.0.1:19092"
     assert settings.topic("raw.epj") == "samflyt.raw.epj"
@@ -52,6 +53,91 @@ def test_unknown_setting_in_file_is_refused(
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ConfigError, match="PATIENT_KEY_SECRET"):
         load_settings(environment="production", patient_key_secret=DEV_PATIENT_KEY_SECRET)
+
+
+SAFE = {
+    "environment": "production",
+    "patient_key_secret": "a-deployment-secret-of-at-least-32-bytes",
+    "replication_factor": 3,
+    "min_insync_replicas": 2,
+}
+
+
+def test_an_unset_environment_is_production_and_fails_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SAMFLYT_ENVIRONMENT", raising=False)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    for name in ("SAMFLYT_PATIENT_KEY_SECRET", "SAMFLYT_REPLICATION_FACTOR",
+                 "SAMFLYT_MIN_INSYNC_REPLICAS"):
+        assert name in str(refused.value)
+    assert "SAMFLYT_ENVIRONMENT=development" in str(refused.value)
+
+
+def test_production_starts_with_safe_settings() -> None:
+    assert load_settings(**SAFE).environment == "production"
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "named"),
+    [
+        ({"kafka_security_protocol": "PLAINTEXT"}, "SAMFLYT_KAFKA_SECURITY_PROTOCOL"),
+        ({"kafka_security_protocol": "SASL_PLAINTEXT"}, "SAMFLYT_KAFKA_SECURITY_PROTOCOL"),
+        ({"patient_key_secret": DEV_PATIENT_KEY_SECRET}, "SAMFLYT_PATIENT_KEY_SECRET"),
+        ({"replication_factor": 2, "min_insync_replicas": 1}, "SAMFLYT_REPLICATION_FACTOR"),
+        ({"min_insync_replicas": 1}, "SAMFLYT_MIN_INSYNC_REPLICAS"),
+        ({"min_insync_replicas": 3}, "SAMFLYT_MIN_INSYNC_REPLICAS"),
+    ],
+)
+def test_production_refuses_each_unsafe_setting_by_name(
+    unsafe: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(**{**SAFE, **unsafe})
+
+
+def test_development_may_ask_for_plaintext_explicitly() -> None:
+    settings = load_settings(environment="development", kafka_security_protocol="PLAINTEXT")
+    assert settings.kafka("samflyt-worker").options() == {
+        "bootstrap_servers": settings.kafka_bootstrap, "security_protocol": "PLAINTEXT"
+    }
+
+
+def test_one_port_setting_moves_every_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SAMFLYT_KAFKA_PORT", "29999")
+    monkeypatch.setenv("SAMFLYT_STATE_DIR", str(tmp_path))
+    (tmp_path / "kafka" / "tls").mkdir(parents=True)
+    (tmp_path / "kafka" / "tls" / "ca.pem").write_text("not read here")
+    (tmp_path / "kafka" / "users").mkdir()
+    settings = load_settings()
+    assert settings.kafka_bootstrap == "127.0.0.1:29999"
+    assert settings.kafka_ssl_cafile == tmp_path / "kafka" / "tls" / "ca.pem"
+    assert settings.kafka_credentials_dir == tmp_path / "kafka" / "users"
+
+
+def test_each_principal_logs_in_with_its_own_password_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SAMFLYT_KAFKA_SASL_PASSWORD", raising=False)
+    (tmp_path / "samflyt-worker.password").write_text("worker-pw\n")
+    settings = load_settings(kafka_credentials_dir=tmp_path, kafka_ssl_cafile=None)
+    worker = settings.kafka("samflyt-worker").security
+    assert (worker.username, worker.password) == ("samflyt-worker", "worker-pw")
+    assert "worker-pw" not in repr(settings.kafka("samflyt-worker"))
+    with pytest.raises(ConfigError, match=r"SAMFLYT_KAFKA_SASL_PASSWORD.*connector-epj"):
+        settings.kafka("connector-epj")
+
+
+def test_one_username_for_the_whole_process_wins_over_the_component_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SAMFLYT_KAFKA_SASL_USERNAME", "oslo-epj")
+    monkeypatch.setenv("SAMFLYT_KAFKA_SASL_PASSWORD", "s3cret")
+    security = load_settings().kafka("connector-epj").security
+    assert (security.username, security.password) == ("oslo-epj", "s3cret")
 
 
 def test_producers_compress_with_zstd_unless_told_otherwise(

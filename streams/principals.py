@@ -1,0 +1,200 @@
+"""Who may do what on the broker: one principal per component, least privilege, as data.
+
+The plan is derived from the topic catalogue (who reads and who writes each topic) and the
+connector bindings (which raw topic each connector instance writes); ``samflyt kafka acls plan``
+prints it, ``apply`` writes it to the broker, and the same entries can feed a cluster's
+``KafkaUser`` resources. Pure: no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from streams.settings import Settings
+from streams.topics import CATALOGUE, RAW_SOURCES, TopicSpec, changelog_specs
+
+WORKER = "samflyt-worker"  # the pipeline's Faust workers
+JOURNEY = "samflyt-journey"  # the journey recorder (reads only)
+REGISTRY = "samflyt-registry"  # publishes the registries from PostgreSQL to their topics
+OPERATOR = "samflyt-operator"  # admin and CLI commands: topics, trace, dlq replay, the harness
+ADMIN = "admin"  # the broker's super user: applies this plan, nothing else uses it
+
+
+def connector_principal(instance: str) -> str:
+    """The principal of a connector instance: the only one that may write its raw topic."""
+    return f"connector-{instance}"
+
+
+def sink_principal(delivery_topic: str) -> str:
+    """The principal of the sinks reading one delivery topic (``delivery.gp`` → ``sink-gp``)."""
+    return "sink-" + delivery_topic.removeprefix("delivery.").replace(".", "-")
+
+
+def subscriber_principal(service: str) -> str:
+    """A national service subscribing to its own delivery topic directly."""
+    return f"subscriber-{service}"
+
+
+STORE = "sink-store"  # the message store sink: the canonical events, receipts and decisions
+
+
+class Resource(StrEnum):
+    TOPIC = "TOPIC"
+    GROUP = "GROUP"
+    TRANSACTIONAL_ID = "TRANSACTIONAL_ID"
+
+
+class Pattern(StrEnum):
+    LITERAL = "LITERAL"
+    PREFIXED = "PREFIXED"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Grant:
+    """One ALLOW entry: ``principal`` may ``operation`` on ``resource`` ``name``."""
+
+    principal: str
+    resource: Resource
+    pattern: Pattern
+    name: str
+    operation: str  # READ, WRITE, DESCRIBE, CREATE, DESCRIBE_CONFIGS, ALTER_CONFIGS
+
+    def describe(self) -> str:
+        star = "*" if self.pattern is Pattern.PREFIXED else ""
+        return f"User:{self.principal:<28} {self.operation:<16} {self.resource} {self.name}{star}"
+
+
+def _reader_principals(spec: TopicSpec) -> set[str]:
+    """The catalogue's readers as principals (roles such as ``sre`` are the operator)."""
+    principals = set()
+    for reader in spec.readers:
+        if reader == "samflyt-pipeline":
+            principals.add(WORKER)
+        elif reader in ("sre", "audit"):
+            principals.add(OPERATOR)
+        elif reader == "samflyt-store":
+            principals.add(STORE)
+        elif reader == "samflyt-registry":
+            principals.add(REGISTRY)
+        elif reader == "samflyt-journey":
+            principals.add(JOURNEY)
+        elif reader.startswith(("care-level:", "national-service:")):
+            principals.add(sink_principal(spec.name))
+            if reader.startswith("national-service:"):
+                principals.add(subscriber_principal(reader.partition(":")[2]))
+    return principals
+
+
+def _writer_principals(spec: TopicSpec) -> set[str]:
+    """Who writes ``spec``. A raw topic belongs to its connector instance, and the operator
+    may write it too (dead-letter replay re-injects the original bytes); ``sink`` is every
+    sink principal (added with the sinks' own grants)."""
+    principals = set()
+    for writer in spec.writers:
+        if writer == "samflyt-pipeline":
+            principals.add(WORKER)
+        elif writer == "samflyt-registry":
+            principals.add(REGISTRY)
+        elif writer == "samflyt-operator":
+            principals.add(OPERATOR)
+        elif writer == "connector" and (owner := connector_principal_of(spec)) is not None:
+            principals |= {owner, OPERATOR}
+    return principals
+
+
+def _topic(principal: str, name: str, *operations: str) -> list[Grant]:
+    return [Grant(principal, Resource.TOPIC, Pattern.LITERAL, name, op) for op in operations]
+
+
+def acl_plan(settings: Settings, raw_topics: Iterable[TopicSpec] = ()) -> list[Grant]:
+    """Every grant of a deployment (its topic prefix and app id), sorted.
+
+    ``raw_topics``: the raw topics of connector instances beyond the built-in ones (from the
+    connector bindings)."""
+    grants: set[Grant] = set()
+    specs = [*CATALOGUE, *raw_topics]
+    for spec in specs:
+        name = settings.topic(spec.name)
+        for principal in _reader_principals(spec):
+            grants.update(_topic(principal, name, "READ", "DESCRIBE"))
+        for principal in _writer_principals(spec):
+            grants.update(_topic(principal, name, "WRITE", "DESCRIBE"))
+        # workers create missing topics at start and raise a too low record limit
+        grants.update(_topic(WORKER, name, "CREATE", "DESCRIBE_CONFIGS", "ALTER_CONFIGS"))
+        if REGISTRY in _writer_principals(spec):  # the publisher creates its own topics
+            grants.update(_topic(REGISTRY, name, "CREATE", "DESCRIBE_CONFIGS"))
+        # the operator sees everything (trace, dlq, the harness) and creates topics
+        grants.update(_topic(OPERATOR, name, "READ", "DESCRIBE", "CREATE", "DESCRIBE_CONFIGS"))
+    for spec in changelog_specs(settings.app_id):
+        grants.update(
+            _topic(WORKER, spec.name, "READ", "WRITE", "DESCRIBE", "CREATE", "DESCRIBE_CONFIGS")
+        )
+        grants.update(_topic(OPERATOR, spec.name, "READ", "DESCRIBE"))  # state lag, as an SRE
+    app = settings.app_id
+    grants |= {
+        # Faust's own topics (its leader-assignor topic) and group, and exactly-once's ids
+        *[Grant(WORKER, Resource.TOPIC, Pattern.PREFIXED, f"{app}-", op)
+          for op in ("READ", "WRITE", "DESCRIBE", "CREATE")],
+        Grant(WORKER, Resource.GROUP, Pattern.LITERAL, app, "READ"),
+        Grant(WORKER, Resource.GROUP, Pattern.LITERAL, app, "DESCRIBE"),
+        *[Grant(WORKER, Resource.TRANSACTIONAL_ID, Pattern.PREFIXED, app, op)
+          for op in ("WRITE", "DESCRIBE")],
+        Grant(JOURNEY, Resource.GROUP, Pattern.LITERAL, f"{app}-journey", "READ"),
+        # the operator watches the lag of the deployment's groups, and reads with its own
+        Grant(OPERATOR, Resource.GROUP, Pattern.PREFIXED, app, "DESCRIBE"),
+        Grant(OPERATOR, Resource.GROUP, Pattern.PREFIXED, OPERATOR, "READ"),
+    }
+    # sinks, subscribers and the store use consumer groups under their own name only
+    consumers = {g.principal for g in grants if g.principal.startswith(("sink-", "subscriber-"))}
+    for principal in consumers:
+        grants.add(Grant(principal, Resource.GROUP, Pattern.PREFIXED, principal, "READ"))
+    for principal in {*consumers, *_connectors(specs)}:
+        if principal.startswith("sink-") and principal != STORE:
+            grants.update(_topic(principal, settings.topic("deliveries.confirmed"),
+                                 "WRITE", "DESCRIBE"))
+        if not principal.startswith("subscriber-"):
+            grants.update(_topic(principal, settings.topic("deadletter"), "WRITE", "DESCRIBE"))
+    for principal in _connectors(specs):  # a source reads back what it wrote after a crash
+        for spec in specs:
+            if connector_principal_of(spec) == principal:
+                grants.update(_topic(principal, settings.topic(spec.name), "READ"))
+    return sorted(grants)
+
+
+def connector_principal_of(spec: TopicSpec) -> str | None:
+    """The connector principal that owns a raw topic, or ``None`` for any other topic."""
+    if not spec.name.startswith("raw."):
+        return None
+    source, _, instance = spec.name.removeprefix("raw.").partition(".")
+    return connector_principal(instance or source)
+
+
+def _connectors(specs: Iterable[TopicSpec]) -> set[str]:
+    return {p for spec in specs if (p := connector_principal_of(spec)) is not None}
+
+
+def principals(grants: Iterable[Grant]) -> list[str]:
+    """Every principal the plan names, sorted (the users ``apply`` creates locally)."""
+    return sorted({g.principal for g in grants})
+
+
+__all__ = [
+    "ADMIN",
+    "JOURNEY",
+    "OPERATOR",
+    "RAW_SOURCES",
+    "REGISTRY",
+    "STORE",
+    "WORKER",
+    "Grant",
+    "Pattern",
+    "Resource",
+    "acl_plan",
+    "connector_principal",
+    "connector_principal_of",
+    "principals",
+    "sink_principal",
+    "subscriber_principal",
+]
