@@ -3,9 +3,11 @@ serves; a copy receiver it does not know gets nothing, so no AppRec is sent in i
 
 from __future__ import annotations
 
+import re
+
 from streams.registries.records import CareLevel, PartyKind
 from streams.registries.view import RegistryView
-from streams.stages.validate import Accepted, Origin, validate
+from streams.stages.validate import Accepted, Origin, Rejected, validate
 from tests.unit.routing.test_route import party
 from tests.unit.xml.conftest import sample
 
@@ -27,3 +29,21 @@ def _answered_as(*registered: str) -> list[str]:
 def test_a_copy_receiver_samflyt_does_not_serve_gets_no_apprec_in_its_name() -> None:
     assert _answered_as("91393") == ["91393"]
     assert _answered_as("91393", "95136") == ["91393", "95136"]
+
+
+def test_an_unidentifiable_sender_is_dead_lettered_saying_no_receipt_is_possible() -> None:
+    nobody = re.sub(
+        rb"<ServProvider>.*?</ServProvider>",
+        b"<ServProvider><HCP><Inst><Name></Name><Id></Id></Inst></HCP></ServProvider>",
+        EPIKRISE,
+        count=1,
+        flags=re.DOTALL,
+    )
+    view = RegistryView()
+    view.put_party(party("91393", PartyKind.GP_OFFICE, CareLevel.GP))
+    result = validate(nobody, origin=ORIGIN, registry=view, patient_key=lambda nid: "k")
+    assert isinstance(result, Rejected)
+    assert result.receipts == [] and result.parsed is None
+    letter = result.dead_letter
+    assert letter["detail"].startswith("no receipt possible: sender unidentifiable")
+    assert (letter["reason_code"], letter["error_type"]) == ("T02", "UnidentifiedSenderError")
