@@ -3,9 +3,10 @@
 The official schemas import one another by bare file name or by URL on kith.no / w3.org, and
 the official catalogue names the AppRec 1.1 file with the wrong case (STANDARDS §8.8). A resolver
 maps every import to the vendored file by its base name, case-insensitively, so nothing is ever
-fetched from the network. A MsgHead's payload is validated by a small generated driver schema
-that imports MsgHead and the payload's own schema (its content is a strict wildcard). Compiled
-schemas are cached per (root namespace, payload namespace).
+fetched from the network. A document is validated by a small generated driver schema that
+imports the schema of every namespace its elements use: the root's, a MsgHead payload's (MsgHead
+``Content`` is a strict wildcard), and what the documents embed, such as a Base64Container
+attachment in a Svarrapport's ``RefDoc``. Compiled schemas are cached per set of namespaces.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from schemas.xml._tree import Element, first_element_child, split_tag
+from schemas.xml._tree import Element, split_tag
 from schemas.xml.catalog import MSGHEAD_NS
 from schemas.xml.errors import SchemaInvalidError, UnsupportedMessageError
 
@@ -69,12 +70,9 @@ def _xsd_parser(resolver: etree.Resolver | None) -> etree.XMLParser:
 
 def _driver(namespaces: tuple[str, ...]) -> bytes:
     by_ns = _files()[1]
-    imports = []
-    for ns in namespaces:
-        path = by_ns.get(ns)
-        if path is None:
-            raise UnsupportedMessageError(f"no schema for namespace {ns}")
-        imports.append(f'<xs:import namespace="{ns}" schemaLocation="{path.name}"/>')
+    imports = [
+        f'<xs:import namespace="{ns}" schemaLocation="{by_ns[ns].name}"/>' for ns in namespaces
+    ]
     head = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
     return (head + "".join(imports) + "</xs:schema>").encode()
 
@@ -86,18 +84,27 @@ def _schema(namespaces: tuple[str, ...]) -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
+def _namespace(node: Element) -> str:
+    return split_tag(node.tag)[0]
+
+
 def _namespaces(root: Element) -> tuple[str, ...]:
-    ns, _ = split_tag(root.tag)
-    if ns != MSGHEAD_NS:
-        return (ns,)
-    found: list[str] = [ns]
-    for content in root.iter(f"{{{MSGHEAD_NS}}}Content"):
-        payload = first_element_child(content)
-        if payload is not None:
-            payload_ns = split_tag(payload.tag)[0]
-            if payload_ns not in found:
-                found.append(payload_ns)
-    return tuple(found)
+    """The namespaces to import: every one an element of the document is in that has a
+    vendored schema (a Base64Container in a ``RefDoc``, a signature), the root's first. The
+    root and the documents carried in a MsgHead must have one."""
+    by_ns = _files()[1]
+    required = [_namespace(root)]
+    if required[0] == MSGHEAD_NS:
+        for content in root.iter(f"{{{MSGHEAD_NS}}}Content"):
+            required.extend(_namespace(kid) for kid in content if isinstance(kid.tag, str))
+    for ns in required:
+        if ns not in by_ns:
+            raise UnsupportedMessageError(f"no schema for namespace {ns}")
+    used: dict[str, None] = {}
+    for node in root.iter():
+        if isinstance(node.tag, str):
+            used.setdefault(_namespace(node))
+    return tuple(ns for ns in used if ns in by_ns)
 
 
 def validate(root: Element) -> None:
