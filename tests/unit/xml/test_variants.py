@@ -339,3 +339,50 @@ def test_further_xml_documents_are_counted_beside_the_payload() -> None:
     msg = parse_message(edited)
     assert msg.standard == "dialogmelding" and msg.body["dialogue_kind"] == "foresporsel"
     assert msg.body["other_documents"] == "2" and "attachments" not in msg.body
+
+
+# AppRec v1.1 §3.3.4: name + felles hjelpenummer identifies a patient. Hjelpenumre (KITH
+# 1001:2010): an H-number is a person number with month + 40; a felles hjelpenummer (NHN) has 8 or
+# 9 as its first digit and random digits; both have the two check digits of a person number.
+H_NUMBER = "15438510092"  # 15.03.1985 + 40 in the month, individual 100 (a woman)
+FH_NUMBER = "84730152077"
+
+
+def unidentified_emergency_patient(number: str, type_code: str) -> bytes:
+    """The lab result for a patient known only as "Ukjent kvinne", by sex and hjelpenummer."""
+    return _edit(
+        SVAR_BIOKJEMI,
+        rb"<Name>Danser, Line</Name>(.*?)<OffId>[^<]*</OffId>\s*<TypeOffId[^>]*/>",
+        b'<Sex V="2" DN="Kvinne"/><Name>Ukjent kvinne</Name>\\1'
+        + f'<OffId>{number}</OffId><TypeOffId V="{type_code}" DN="Hjelpenummer"/>'.encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "type_code"),
+    [(H_NUMBER, "HNR"), (FH_NUMBER, "FHN"), (H_NUMBER, "FHN"), (FH_NUMBER, "HNR")],
+    ids=["h-number", "fh-number", "h-number-as-fhn", "fh-number-as-hnr"],
+)
+def test_a_patient_named_with_a_hjelpenummer_and_no_birth_date_is_identified(
+    number: str, type_code: str
+) -> None:
+    assert has_valid_check_digits(number)
+    msg = parse_message(unidentified_emergency_patient(number, type_code))
+    assert msg.patient is not None and msg.patient.birth_date is None
+    assert (msg.patient.family_name, msg.patient.sex) == ("Ukjent kvinne", "2")
+    assert msg.patient.national_id == number
+    check_business_rules(msg)  # no E36
+
+
+def test_a_hjelpenummer_without_a_name_still_does_not_identify_the_patient() -> None:
+    nameless = _edit(unidentified_emergency_patient(H_NUMBER, "HNR"), rb"<Name>[^<]*</Name>", b"")
+    with pytest.raises(MessageError) as raised:
+        check_business_rules(parse_message(nameless))
+    assert raised.value.code == "E36"
+
+
+def test_a_hjelpenummer_with_wrong_check_digits_does_not_identify_the_patient() -> None:
+    wrong = H_NUMBER[:-1] + str((int(H_NUMBER[-1]) + 1) % 10)
+    with pytest.raises(MessageError) as raised:
+        check_business_rules(parse_message(unidentified_emergency_patient(wrong, "HNR")))
+    assert raised.value.code == "E36"
