@@ -27,6 +27,7 @@ from schemas.xml._tree import (
     v_of,
 )
 from schemas.xml.catalog import MSGHEAD_NS
+from schemas.xml.errors import UnidentifiedSenderError
 
 _HPR = "HPR"
 _HER = "HER"
@@ -44,6 +45,22 @@ _MIDDLE_NAME = _M + "MiddleName"
 _FAMILY_NAME = _M + "FamilyName"
 _DATE_OF_BIRTH = _M + "DateOfBirth"
 _SEX = _M + "Sex"
+
+
+def identifies(party: Party) -> bool:
+    """True when ``party`` carries an identifier value an AppRec can be addressed to: of the
+    organisation, its sub-unit or its person. A name alone, or a TypeId without an Id, does not
+    say who the party is (HITS 1168 §5: no AppRec when the sender cannot be determined)."""
+    person_idents = party.person.idents if party.person is not None else ()
+    return any(ident.id for ident in (*party.idents, *party.unit_idents, *person_idents))
+
+
+def require_identified_sender(party: Party, element: str) -> Party:
+    """``party`` when it :func:`identifies` someone; else :class:`UnidentifiedSenderError`
+    naming the ``element`` it was read from: a receipt cannot be addressed to nobody."""
+    if not identifies(party):
+        raise UnidentifiedSenderError(f"{element} carries no identifier")
+    return party
 
 
 def _pick(idents: tuple[Ident, ...], kind: str) -> str | None:

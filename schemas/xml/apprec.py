@@ -19,6 +19,7 @@ from lxml import etree
 
 from schemas.errors import MessageError
 from schemas.model import HeaderFamily, Ident, ParsedMessage, Party, Person
+from schemas.xml._party import identifies
 from schemas.xml.catalog import apprec_version_for
 
 __all__ = ["ERROR_TEXTS", "AppRecError", "AppRecStatus", "build_apprec", "receipts_for"]
@@ -243,7 +244,7 @@ def receipts_for(
     the AppRec ids in order (for tests). No receipt answers an AppRec, and none is produced when
     the original sender cannot be identified (HITS 1168 §5).
     """
-    if msg.family is HeaderFamily.APPREC or not _addressable(msg.sender):
+    if msg.family is HeaderFamily.APPREC or not identifies(msg.sender):
         return []
     targets = [(msg.receiver, False)] + [(c, True) for c in msg.copy_receivers]
     out: list[tuple[Party, bytes]] = []
@@ -266,8 +267,3 @@ def receipts_for(
         )
     return out
 
-
-def _addressable(party: Party) -> bool:
-    if any(i.id for i in party.idents) or party.her_id or party.org_no:
-        return True
-    return party.person is not None and bool(party.person.her_id or party.person.hpr)

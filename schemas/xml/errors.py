@@ -4,9 +4,9 @@ Mapping (STANDARDS §5): unreadable bytes, not well-formed XML, undecodable enco
 DTD / entity declaration / external reference (XXE, billion laughs) are ``T01`` — they are not
 acceptable XML for these standards, whatever their intent. Inputs over the size or depth limits
 are ``T99`` (annen feil på format). An unknown root or standard is ``T10``; schema-invalid input
-in strict mode and a header missing what any receipt needs (type, id, date) is ``T02``. The
-business rules raise ``E10``/``E21``/``E30``/``E31``/``E36``. Details never contain national ids
-in clear (see :func:`schemas.xml.identifiers.mask`).
+in strict mode and a header missing what any receipt needs (type, id, date, an identifiable
+sender) is ``T02``. The business rules raise ``E10``/``E21``/``E30``/``E31``/``E36``. Details
+never contain national ids in clear (see :func:`schemas.xml.identifiers.mask`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = [
     "LimitExceededError",
     "NotWellFormedError",
     "SchemaInvalidError",
+    "UnidentifiedSenderError",
     "UnsupportedMessageError",
     "XmlMessageError",
 ]
@@ -64,6 +65,18 @@ class IncompleteMessageError(XmlMessageError):
     """The header lacks an element without which no message can be identified or answered."""
 
     code = "T02"
+
+
+class UnidentifiedSenderError(IncompleteMessageError):
+    """The sender is missing or names nobody (no name, no identifier at any level).
+
+    No AppRec can be addressed to nobody (HITS 1168 §5), so the message is dead-lettered without
+    one; the detail says so, in words an SRE can search the dead letters for."""
+
+    NO_RECEIPT = "no receipt possible: sender unidentifiable"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"{self.NO_RECEIPT} ({why})")
 
 
 class BusinessRuleError(MessageError):

@@ -51,6 +51,9 @@ class IdKind(StrEnum):
     TEST_TENOR = "TENOR"  # synthetic, Skatteetaten Test-Norge / Tenor (month + 80)
 
 
+_HJELPENUMRE = frozenset({IdKind.HNR, IdKind.FHN})
+
+
 def mask(national_id: str | None) -> str:
     """Keep the first six characters (the date part) and hide the rest: ``010150*****``."""
     if not national_id:
@@ -148,7 +151,9 @@ def validate_national_id(
     """Return the kind of a valid person number or raise :class:`InvalidIdentifierError` (E31).
 
     ``expected`` is the TypeId from the message (FNR, DNR, HNR, FHN); a D-nummer sent as FNR is
-    accepted (senders often mislabel), but a number that is neither is not.
+    accepted (senders often mislabel), and so is either kind of hjelpenummer sent as the other
+    (older H-numbers began with 8 or 9, as felles hjelpenumre do), but FHN on a number that is
+    no hjelpenummer is not.
     """
     value = national_id.strip()
     if not _DIGITS11.fullmatch(value):
@@ -160,8 +165,8 @@ def validate_national_id(
         raise InvalidIdentifierError(f"national id {mask(value)} has wrong check digits")
     if kind is not IdKind.FHN and birth_date(value) is None:
         raise InvalidIdentifierError(f"national id {mask(value)} does not encode a valid date")
-    if expected == "FHN" and kind is not IdKind.FHN:
-        raise InvalidIdentifierError(f"national id {mask(value)} is not an FH-number")
+    if expected == "FHN" and kind not in _HJELPENUMRE:
+        raise InvalidIdentifierError(f"national id {mask(value)} is not a hjelpenummer")
     return kind
 
 

@@ -9,7 +9,12 @@ Epikrise (``ServRprt``), Svarrapport (``ServReport``), Henvisning 1.x and Rekvis
 from __future__ import annotations
 
 from schemas.model import Action, HeaderFamily, Observation, ParsedMessage
-from schemas.xml._party import hcp_party, hcp_party_at, message_patient
+from schemas.xml._party import (
+    hcp_party,
+    hcp_party_at,
+    message_patient,
+    require_identified_sender,
+)
 from schemas.xml._tree import (
     NO_KIDS,
     Element,
@@ -88,11 +93,13 @@ def read_message(root: Element, ns: str, raw: bytes) -> ParsedMessage:
     providers = hcp_party(t, rep.get(t["ServProvider"]))
     requester = hcp_party(t, rep.get(t["Requester"]))
     if standard in _REPORTS:
-        sender, receiver = providers, requester
+        sender = require_identified_sender(providers, "ServProvider")
+        receiver = requester
         document_id = id_at(rep, t["ServProvId"])
         related = id_at(kids(rep.get(t["ServReq"])), t["Id"])
     else:
-        sender, receiver = requester, providers
+        sender = require_identified_sender(requester, "Requester")
+        receiver = providers
         document_id = id_at(rep, t["Id"])
         related = None
     patient_el = rep.get(t["Patient"])

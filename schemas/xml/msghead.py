@@ -7,7 +7,12 @@ from dataclasses import replace
 
 from schemas.errors import MessageError
 from schemas.model import Action, HeaderFamily, ParsedMessage, Party
-from schemas.xml._party import msghead_party, msghead_party_at, msghead_patient
+from schemas.xml._party import (
+    msghead_party,
+    msghead_party_at,
+    msghead_patient,
+    require_identified_sender,
+)
 from schemas.xml._tree import (
     Element,
     first_element_child,
@@ -22,7 +27,7 @@ from schemas.xml._tree import (
 )
 from schemas.xml.catalog import BASE64_NS, MSGHEAD_NS, OPAQUE, document_standard
 from schemas.xml.documents import DocumentFacts, read_document
-from schemas.xml.errors import IncompleteMessageError
+from schemas.xml.errors import IncompleteMessageError, UnidentifiedSenderError
 
 _TEST_STATUS = frozenset({"D", "T"})  # kodeverk 8213: D Debugging (and T used by some senders)
 
@@ -137,9 +142,12 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         raise IncompleteMessageError("MsgInfo/GenDate is missing or not a date-time")
     sender_el = info.get(_SENDER)
     receiver_el = info.get(_RECEIVER)
-    if sender_el is None or receiver_el is None:  # exactly one of each in MsgHead v1.2
-        missing = "Sender" if sender_el is None else "Receiver"
-        raise IncompleteMessageError(f"MsgInfo/{missing} is missing")
+    # exactly one of each in MsgHead v1.2
+    if sender_el is None:
+        raise UnidentifiedSenderError("MsgInfo/Sender is missing")
+    if receiver_el is None:
+        raise IncompleteMessageError("MsgInfo/Receiver is missing")
+    sender = require_identified_sender(msghead_party(sender_el), "MsgInfo/Sender")
 
     payload, attachments, other_documents = _payload(documents)
     nested: Element | None = None
@@ -188,7 +196,7 @@ def _read_msghead(root: Element, raw: bytes) -> tuple[ParsedMessage, Element | N
         root_namespace=doc_ns,
         message_id=message_id,
         generated_at=generated,
-        sender=msghead_party(sender_el),
+        sender=sender,
         receiver=msghead_party(receiver_el),
         raw=raw,
         copy_receivers=tuple(copies),

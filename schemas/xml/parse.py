@@ -12,7 +12,10 @@ from schemas.xml.message import read_message
 from schemas.xml.msghead import read_msghead
 from schemas.xml.safe import ParseLimits, parse_bytes
 
-__all__ = ["parse_message"]
+__all__ = ["NOT_SCHEMA_VALIDATED", "parse_message"]
+
+# body key: the carried documents strict mode could not check for want of a public schema
+NOT_SCHEMA_VALIDATED = "not_schema_validated"
 
 
 def parse_message(
@@ -25,6 +28,8 @@ def parse_message(
     :func:`schemas.xml.rules.check_business_rules`. Raises only :class:`MessageError`
     subclasses: T01 unreadable/forbidden XML, T99 over the limits, T10 unsupported standard,
     T02 schema-invalid (``strict=True``) or missing the header elements every receipt needs.
+    In strict mode a carried document without a vendored schema is named in the body under
+    :data:`NOT_SCHEMA_VALIDATED`, the rest of the message validated.
     """
     try:
         return _parse(data, limits=limits, strict=strict)
@@ -51,10 +56,11 @@ def _parse(data: bytes, *, limits: ParseLimits | None, strict: bool) -> ParsedMe
             raise UnsupportedMessageError("EI_fellesformat without a MsgHead or AppRec")
         root, wrapped = inner, True
         ns, local = split_tag(root.tag)
+    unchecked: tuple[str, ...] = ()
     if strict:
         from schemas.xml.xsd import validate  # compiled schemas load only when asked for
 
-        validate(root)
+        unchecked = validate(root)
     if local == "MsgHead" and ns == MSGHEAD_NS:
         msg = read_msghead(root, data)
     elif local == "Message" and ns in MESSAGE_NS:
@@ -65,6 +71,8 @@ def _parse(data: bytes, *, limits: ParseLimits | None, strict: bool) -> ParsedMe
         raise UnsupportedMessageError(f"unsupported message root {{{ns}}}{local}")
     if wrapped:
         msg.body["wrapper"] = "EI_fellesformat"
+    if unchecked:
+        msg.body[NOT_SCHEMA_VALIDATED] = " ".join(unchecked)
     return msg
 
 

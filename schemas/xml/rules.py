@@ -1,7 +1,7 @@
 """Business rules behind AppRec rejections (AppRec v1.1 §3.3.4, STANDARDS §5).
 
 SKAL reject: MsgId not a UUID (E10); patient not identified by one of {name + fødselsnummer,
-name + D-nummer, name + FH-nummer, name + birth date + sex} (E36) — except an emergency referral
+name + D-nummer, name + hjelpenummer, name + birth date + sex} (E36) — except an emergency referral
 (hastegrad 0), which is always accepted, and the messages that name no patient by design (see
 :func:`concerns_no_single_patient`): a communication test (a dialogue message whose question is
 "KT" Kommunikasjonstest, or type ``DIALOG_INNBYGGER_TEST``), helsenorge's check of which
@@ -37,7 +37,9 @@ __all__ = [
 
 _PERSON_NUMBER_TYPES = frozenset({"FNR", "DNR"})
 _CHECKED_TYPES = frozenset({"FNR", "DNR", "FHN", "HNR"})
-_IDENTIFYING = frozenset({IdKind.FNR, IdKind.DNR, IdKind.FHN, IdKind.TEST_TENOR})
+# a hjelpenummer, felles (FH, first digit 8 or 9) or an H-number (month + 40), is how a lab or
+# an emergency department names a patient whose national id is unknown ("Ukjent kvinne")
+_IDENTIFYING = frozenset({IdKind.FNR, IdKind.DNR, IdKind.FHN, IdKind.HNR, IdKind.TEST_TENOR})
 _PATIENT_IN_DOCUMENT = frozenset({"eresept", "opaque"})
 _EMERGENCY = "0"  # kodeverk 8306 Hastegrad henvisning: 0 Øyeblikkelig hjelp
 _COMMUNICATION_TEST_TYPES = frozenset({"DIALOG_INNBYGGER_TEST"})

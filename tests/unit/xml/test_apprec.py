@@ -21,6 +21,7 @@ MESSAGES = sorted(
     and "app-rec/" not in str(p)
     and "invalid-version" not in str(p)
     and "apprec-1.0" not in str(p)
+    and "Case1-13b" not in p.name  # no sender: refused before any receipt (test_corpus)
 )
 
 
@@ -30,9 +31,6 @@ def test_receipts_validate_and_parse_back(rel: str, status: str) -> None:
     msg = parse_message(sample(rel))
     errors = [] if status == "ok" else [BusinessRuleError("bad id", code="E10")]
     receipts = receipts_for(msg, status, errors, now=NOW)
-    if not msg.sender.idents and msg.sender.person is None:
-        assert receipts == []
-        return
     assert len(receipts) == 1 + len(msg.copy_receivers)
     for (_, data), party in zip(receipts, [msg.receiver, *msg.copy_receivers], strict=True):
         validate(parse_bytes(data))

@@ -3,7 +3,8 @@ NAV's older wrapper namespace, swapped type attributes, a MsgHead inside a MsgHe
 communication test without a patient, synthetic test persons, loosely written dates, lab
 addenda (``ServType V="A"``), ``NULL`` written for a missing reference, an AppRec id in
 mixed case, the question an answer quotes, an e-resept header naming its patient by id alone,
-types and times a receipt must repeat as written, a MsgHead without a Sender."""
+types and times a receipt must repeat as written, a MsgHead or result whose sender names
+nobody."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from schemas.errors import MessageError
 from schemas.model import Action
 from schemas.xml import parse_message
 from schemas.xml.apprec import build_apprec
+from schemas.xml.errors import UnidentifiedSenderError
 from schemas.xml.identifiers import has_valid_check_digits
 from schemas.xml.rules import check_business_rules
 from schemas.xml.safe import parse_bytes
@@ -260,9 +262,68 @@ def test_a_receipt_repeats_the_type_and_time_as_written(written: str) -> None:
 def test_a_msghead_without_a_sender_is_incomplete() -> None:
     # MsgHead v1.2 has exactly one Sender: without one nobody can be answered or trusted
     edited = _edit(FORESPORSEL, rb"<Sender>.*?</Sender>", b"")
-    with pytest.raises(MessageError) as raised:
+    with pytest.raises(UnidentifiedSenderError) as raised:
         parse_message(edited)
     assert raised.value.code == "T02" and "Sender" in raised.value.detail
+    assert raised.value.detail.startswith("no receipt possible: sender unidentifiable")
+
+
+# Dialogmelding 1.0 acceptance criterion 16: an Organisation whose name, Id and TypeId are empty
+EMPTY_ORGANISATION = (
+    b"<Sender><Organisation><OrganisationName></OrganisationName>"
+    b'<Ident><Id></Id><TypeId V="" DN="" S="2.16.578.1.12.4.1.1.9051"/></Ident>'
+    b"</Organisation></Sender>"
+)
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        EMPTY_ORGANISATION,
+        b"<Sender/>",
+        # a name says nothing an AppRec could be addressed to
+        b"<Sender><Organisation><OrganisationName>Legekontor</OrganisationName>"
+        b"</Organisation></Sender>",
+    ],
+    ids=["empty-organisation", "empty-sender", "name-only"],
+)
+def test_a_msghead_whose_sender_names_no_identifier_is_refused(sender: bytes) -> None:
+    edited = _edit(FORESPORSEL, rb"<Sender>.*?</Sender>", sender)
+    with pytest.raises(UnidentifiedSenderError) as raised:
+        parse_message(edited)
+    assert raised.value.code == "T02"
+    assert raised.value.detail == (
+        "no receipt possible: sender unidentifiable (MsgInfo/Sender carries no identifier)"
+    )
+
+
+def test_a_sender_known_by_its_departments_her_id_alone_is_identified() -> None:
+    edited = _edit(
+        FORESPORSEL,
+        rb"<OrganisationName>Alvdal Kommune</OrganisationName>\s*<Ident>.*?</Ident>",
+        b"<OrganisationName>Alvdal Kommune</OrganisationName>",
+    )
+    msg = parse_message(edited)
+    assert (msg.sender.org_her_id, msg.sender.her_id) == (None, "5078")
+
+
+SVAR_BIOKJEMI = sample("sarepta/svarrapport-1.4/Svar_biokjemi_v1-4_Ny.xml")
+
+
+def test_a_result_whose_service_provider_institution_is_empty_is_refused() -> None:
+    # Svarrapport 1.3/1.4 acceptance criterion 22: the laboratory (the sender) is not named
+    edited = _edit(
+        SVAR_BIOKJEMI,
+        rb"<ServProvider>.*?</ServProvider>",
+        b"<ServProvider><HCP><Inst><Name></Name><Id></Id><TypeId V=\"\" DN=\"\"/></Inst></HCP>"
+        b"</ServProvider>",
+    )
+    with pytest.raises(UnidentifiedSenderError) as raised:
+        parse_message(edited)
+    assert raised.value.code == "T02"
+    assert raised.value.detail == (
+        "no receipt possible: sender unidentifiable (ServProvider carries no identifier)"
+    )
 
 
 def test_further_xml_documents_are_counted_beside_the_payload() -> None:
@@ -278,3 +339,50 @@ def test_further_xml_documents_are_counted_beside_the_payload() -> None:
     msg = parse_message(edited)
     assert msg.standard == "dialogmelding" and msg.body["dialogue_kind"] == "foresporsel"
     assert msg.body["other_documents"] == "2" and "attachments" not in msg.body
+
+
+# AppRec v1.1 §3.3.4: name + felles hjelpenummer identifies a patient. Hjelpenumre (KITH
+# 1001:2010): an H-number is a person number with month + 40; a felles hjelpenummer (NHN) has 8 or
+# 9 as its first digit and random digits; both have the two check digits of a person number.
+H_NUMBER = "15438510092"  # 15.03.1985 + 40 in the month, individual 100 (a woman)
+FH_NUMBER = "84730152077"
+
+
+def unidentified_emergency_patient(number: str, type_code: str) -> bytes:
+    """The lab result for a patient known only as "Ukjent kvinne", by sex and hjelpenummer."""
+    return _edit(
+        SVAR_BIOKJEMI,
+        rb"<Name>Danser, Line</Name>(.*?)<OffId>[^<]*</OffId>\s*<TypeOffId[^>]*/>",
+        b'<Sex V="2" DN="Kvinne"/><Name>Ukjent kvinne</Name>\\1'
+        + f'<OffId>{number}</OffId><TypeOffId V="{type_code}" DN="Hjelpenummer"/>'.encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "type_code"),
+    [(H_NUMBER, "HNR"), (FH_NUMBER, "FHN"), (H_NUMBER, "FHN"), (FH_NUMBER, "HNR")],
+    ids=["h-number", "fh-number", "h-number-as-fhn", "fh-number-as-hnr"],
+)
+def test_a_patient_named_with_a_hjelpenummer_and_no_birth_date_is_identified(
+    number: str, type_code: str
+) -> None:
+    assert has_valid_check_digits(number)
+    msg = parse_message(unidentified_emergency_patient(number, type_code))
+    assert msg.patient is not None and msg.patient.birth_date is None
+    assert (msg.patient.family_name, msg.patient.sex) == ("Ukjent kvinne", "2")
+    assert msg.patient.national_id == number
+    check_business_rules(msg)  # no E36
+
+
+def test_a_hjelpenummer_without_a_name_still_does_not_identify_the_patient() -> None:
+    nameless = _edit(unidentified_emergency_patient(H_NUMBER, "HNR"), rb"<Name>[^<]*</Name>", b"")
+    with pytest.raises(MessageError) as raised:
+        check_business_rules(parse_message(nameless))
+    assert raised.value.code == "E36"
+
+
+def test_a_hjelpenummer_with_wrong_check_digits_does_not_identify_the_patient() -> None:
+    wrong = H_NUMBER[:-1] + str((int(H_NUMBER[-1]) + 1) % 10)
+    with pytest.raises(MessageError) as raised:
+        check_business_rules(parse_message(unidentified_emergency_patient(wrong, "HNR")))
+    assert raised.value.code == "E36"
