@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from connectors.sdk import MAX_MESSAGE_BYTES
 from schemas.errors import ConfigError
+from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
 
 ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
@@ -54,7 +55,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     kafka_bootstrap: str = "127.0.0.1:19092"
-    database_url: SecretStr = SecretStr("postgresql://samflyt:samflyt@127.0.0.1:15432/samflyt")
+    # PostgreSQL: workers and tools connect as the runtime role (DML only); `samflyt migrate`
+    # connects as the owner of the schema. The defaults reach the local database of `make up`
+    # (SAMFLYT_STATE_DIR, SAMFLYT_PG_PORT) over verified TLS; streams.local_postgres says how
+    database_url: SecretStr = Field(
+        default_factory=lambda: SecretStr(local_database_url(RUNTIME_ROLE))
+    )
+    database_owner_url: SecretStr = Field(
+        default_factory=lambda: SecretStr(local_database_url(OWNER_ROLE))
+    )
     topic_prefix: str = Field("samflyt.", pattern=r"^[A-Za-z0-9._-]*$")
     partitions: int = Field(4, ge=1, le=256)
     replication_factor: int = Field(1, ge=1, le=7)
@@ -127,7 +136,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected host:port[,host:port...], got {value!r}")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
     def _database_url_scheme(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
