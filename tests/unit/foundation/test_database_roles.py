@@ -171,3 +171,42 @@ def test_the_settings_defaults_are_the_local_urls(
     assert settings.database_owner_url.get_secret_value() == local_database_url(OWNER_ROLE)
     assert urlsplit(settings.database_url.get_secret_value()).port == 25432
     assert str(tmp_path) in _query(settings.database_owner_url.get_secret_value())["passfile"]
+
+
+# --- which commands check the database at start -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "checked"),
+    [
+        (["trace", "m-1"], True),
+        (["dlq", "list"], True),
+        (["audit", "verify"], True),
+        (["connectors", "run", "kjernejournal-outbox", "--config", "c.yaml"], True),
+        (["connectors", "run", "message-store", "--config", "c.yaml"], False),
+        (["parse", "m.xml"], False),
+        (["migrate"], False),  # it brings the schema up to date, as the owner
+    ],
+)
+def test_commands_that_use_the_database_check_it_first(argv: list[str], checked: bool) -> None:
+    from streams.cli import _database_to_check, build_parser
+
+    parser, _ = build_parser()
+    settings = load_settings()
+    assert (_database_to_check(parser.parse_args(argv), settings) is not None) == checked
+
+
+@pytest.mark.parametrize(("action", "role"), [("url", RUNTIME_ROLE), ("owner-url", OWNER_ROLE)])
+def test_the_infra_script_prints_the_urls_samflyt_derives(
+    action: str, role: str, tmp_path: Path
+) -> None:
+    """One local database, one way to reach it: the script and the settings agree."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "SAMFLYT_STATE_DIR": str(tmp_path / "a b"), "SAMFLYT_PG_PORT": "25999"}
+    script = Path(__file__).resolve().parents[3] / "infra" / "postgres" / "postgres.sh"
+    printed = subprocess.run(
+        ["bash", str(script), action], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert printed == local_database_url(role, env)
