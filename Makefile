@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps -e examples/samflyt-connector-example
 	@rm -f $(VENV)/.installed-*; touch $@
 
-## demo: install, start local Kafka + PostgreSQL (unless configured), run the pipeline over samples
+## demo: install, start local Kafka + PostgreSQL (unless configured), migrate (as the owner
+## role), run the pipeline over samples (as the runtime role)
 demo: venv up
+	SAMFLYT_ENVIRONMENT=development $(BIN)/samflyt migrate
 	SAMFLYT_ENVIRONMENT=development $(BIN)/samflyt demo
 
 ## test: lint, type-check, then every unit and integration test against the real services

@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -19,7 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.acls import apply_acls
 from streams.admin import ensure_topics
-from streams.db import migrate_database
+from streams.db import migrate_database, with_database
 from streams.principals import ADMIN, OPERATOR, acl_plan
 from streams.registries.feed import publish_registry
 from streams.registries.seed import seed_registry
@@ -29,21 +28,24 @@ from streams.synthetic import SyntheticWorld
 log = logging.getLogger(__name__)
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @contextlib.asynccontextmanager
 async def bench_database(base: Settings, world: SyntheticWorld) -> AsyncIterator[Settings]:
-    """A fresh database holding ``world`` as its registry; yields settings pointing at it."""
-    admin_url = base.database_url.get_secret_value()
+    """A fresh database holding ``world`` as its registry; yields settings pointing at it. The
+    owner role creates and migrates it (it needs CREATEDB, as the local one has); the run uses
+    the runtime role, as production does."""
+    owner_url = base.database_owner_url.get_secret_value()
+    admin_url = with_database(owner_url, "postgres")
     name = f"samflyt_bench_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    settings = derive(base, database_url=_with_database(admin_url, name))
+    settings = derive(
+        base,
+        database_url=with_database(base.database_url.get_secret_value(), name),
+        database_owner_url=with_database(owner_url, name),
+    )
     try:
         await migrate_database(settings)
         await seed_registry(settings, world)
@@ -69,6 +71,7 @@ def derive(settings: Settings, **overrides: object) -> Settings:
     data = {
         **settings.model_dump(),
         "database_url": settings.database_url.get_secret_value(),
+        "database_owner_url": settings.database_owner_url.get_secret_value(),
         "patient_key_secret": settings.patient_key_secret.get_secret_value(),
         **overrides,
     }

@@ -8,11 +8,40 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import SecretStr
+
 from schemas.errors import ConfigError, SamflytError
 from streams.settings import Settings, load_settings
 from streams.topics import CATALOGUE
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+# the commands that read or write PostgreSQL as the runtime role (the worker and the demo check
+# the database themselves); `connectors run` does for a source, which keeps its positions there
+_DATABASE_COMMANDS = frozenset({"trace", "dlq", "report", "audit", "route", "registry"})
+
+
+def _database_to_check(args: argparse.Namespace, settings: Settings) -> Settings | None:
+    """The settings of the database ``args``' command will use, or None when it uses none."""
+    if args.command in _DATABASE_COMMANDS:
+        return settings
+    if args.command == "connectors" and args.connectors_command == "run":
+        from connectors.runner import load_class
+        from connectors.sdk.base import Source
+
+        if issubclass(load_class(args.name), Source):
+            url = args.database_url or settings.database_url.get_secret_value()
+            return settings.model_copy(update={"database_url": SecretStr(url)})
+    return None
+
+
+def _check_database_first(args: argparse.Namespace, settings: Settings) -> None:
+    """Before a command uses the database: the schema is current, and in production the role
+    and TLS are safe (:func:`streams.db.check_database`)."""
+    checked = _database_to_check(args, settings)
+    if checked is not None:
+        from streams.db import check_database
+
+        asyncio.run(check_database(checked))
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,7 +154,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Handler] = {}
 
-    sub.add_parser("migrate", help="apply pending database migrations")
+    sub.add_parser(
+        "migrate",
+        help="apply pending database migrations as the owner role (SAMFLYT_DATABASE_OWNER_URL)"
+        " and grant the runtime role (SAMFLYT_DATABASE_URL) its privileges",
+    )
     handlers["migrate"] = _cmd_migrate
 
     topics = sub.add_parser("topics", help="list the topic catalogue (or create the topics)")
@@ -194,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        _check_database_first(args, settings)
         return handlers[args.command](args, settings)
     except ConfigError as exc:
         print(f"samflyt: {exc}", file=sys.stderr)

@@ -7,20 +7,25 @@ variables, so exporting one of them moves every command, not only the services.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_KAFKA_PORT = 19092
 
 
-def state_dir() -> Path:
-    """``SAMFLYT_STATE_DIR``, else root's system directory or the user's XDG state home."""
-    explicit = os.environ.get("SAMFLYT_STATE_DIR")
-    if explicit:
-        return Path(explicit)
-    if os.geteuid() == 0:  # PostgreSQL runs as its own user, who cannot enter /root
+def local_state_dir(environ: Mapping[str, str], *, is_root: bool) -> Path:
+    """``SAMFLYT_STATE_DIR`` as ``infra/env.sh`` defaults it (an empty value counts as unset)."""
+    if environ.get("SAMFLYT_STATE_DIR"):
+        return Path(environ["SAMFLYT_STATE_DIR"])
+    if is_root:  # PostgreSQL's own user cannot enter /root
         return Path("/var/lib/samflyt")
-    xdg = os.environ.get("XDG_STATE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "samflyt"
+    home = Path(environ.get("HOME") or Path.home())
+    return Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state") / "samflyt"
+
+
+def state_dir() -> Path:
+    """This process's local state directory."""
+    return local_state_dir(os.environ, is_root=os.geteuid() == 0)
 
 
 def kafka_bootstrap() -> str:

@@ -26,6 +26,7 @@ from connectors.kafka_security import (
 from connectors.sdk import MAX_MESSAGE_BYTES
 from schemas.errors import ConfigError
 from streams import local
+from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
 
 ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
@@ -79,7 +80,15 @@ class Settings(BaseSettings):
     kafka_oauth_client_id: str | None = None
     kafka_oauth_client_secret: SecretStr | None = None
     kafka_oauth_scope: str | None = None
-    database_url: SecretStr = SecretStr("postgresql://samflyt:samflyt@127.0.0.1:15432/samflyt")
+    # PostgreSQL: workers and tools connect as the runtime role (DML only); `samflyt migrate`
+    # connects as the owner of the schema. The defaults reach the local database of `make up`
+    # (SAMFLYT_STATE_DIR, SAMFLYT_PG_PORT) over verified TLS; streams.local_postgres says how
+    database_url: SecretStr = Field(
+        default_factory=lambda: SecretStr(local_database_url(RUNTIME_ROLE))
+    )
+    database_owner_url: SecretStr = Field(
+        default_factory=lambda: SecretStr(local_database_url(OWNER_ROLE))
+    )
     topic_prefix: str = Field("samflyt.", pattern=r"^[A-Za-z0-9._-]*$")
     partitions: int = Field(4, ge=1, le=256)
     replication_factor: int = Field(1, ge=1, le=7)
@@ -155,7 +164,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected host:port[,host:port...], got {value!r}")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
     def _database_url_scheme(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith(("postgresql://", "postgres://")):

@@ -12,7 +12,7 @@ import faust
 
 from connectors.sdk.logs import configure_logging, logging_config
 from streams.admin import ensure_topics
-from streams.db import migrate_database
+from streams.db import check_database
 from streams.pipeline import Pipeline, build_pipeline
 from streams.principals import WORKER
 from streams.settings import Settings
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings, *, loglevel: str = "INFO") -> int:
-    """Migrate, create topics, then run the Faust worker until SIGTERM/SIGINT (clean stop)."""
+    """Check the database (current schema; in production a safe role over verified TLS), create
+    topics, then run the Faust worker until SIGTERM/SIGINT (clean stop)."""
     configure_logging(loglevel)
     use_event_loop(settings.event_loop)
     asyncio.run(_prepare(settings))
@@ -66,6 +67,6 @@ def use_event_loop(name: str) -> None:
 
 async def _prepare(settings: Settings) -> None:
     print(f"samflyt worker: {settings.kafka(WORKER).describe()}", file=sys.stderr, flush=True)
-    await migrate_database(settings)
+    await check_database(settings)  # migrating is `samflyt migrate`'s, as the owner role
     created = await ensure_topics(settings)
     log.info("worker prepared", extra={"topics_created": len(created)})

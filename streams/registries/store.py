@@ -20,7 +20,7 @@ from streams.registries.records import (
 )
 from streams.registries.wire import party_to_record, patient_entry
 
-_TABLES = (
+REGISTRY_TABLES = (
     "core_journal_opt_outs",
     "proxy_rights",
     "residences",
@@ -44,7 +44,7 @@ async def replace_registry(
 ) -> None:
     """Replace every registry table with the given records, in one transaction."""
     async with conn.transaction():
-        await conn.execute("TRUNCATE " + ", ".join(_TABLES))
+        await conn.execute("TRUNCATE " + ", ".join(REGISTRY_TABLES))
         await _copy(conn, "parties", load.PARTY_COLUMNS, (load.party_to_row(p) for p in parties))
         await _copy(
             conn,

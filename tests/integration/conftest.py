@@ -1,7 +1,10 @@
 """Fixtures for integration tests: the real Kafka broker and PostgreSQL, isolated per test.
 
-Each session gets a fresh database (migrated, dropped at the end); each test gets its own topic
-prefix and app id, so tests never see each other's messages and pass when run twice in a row.
+Each session gets a fresh database (created and migrated by the owner role, dropped at the end);
+tests run as the runtime role (``database_url``, the DML ``samflyt migrate`` grants), over
+verified TLS, as production does; the few that need more (DDL, a privileged user tampering with
+the audit log) take ``database_owner_url``. Each test gets its own topic prefix and app id, so
+tests never see each other's messages and pass when run twice in a row.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -20,7 +22,7 @@ from aiokafka.errors import KafkaError
 from connectors.kafka_security import KafkaConnection
 from streams.acls import apply_grants, remove_grants
 from streams.admin import ensure_topics
-from streams.db import migrate_database
+from streams.db import migrate_database, with_database
 from streams.principals import ADMIN, Grant, acl_plan
 from streams.settings import Settings, load_settings
 from streams.topics import TopicSpec
@@ -66,16 +68,13 @@ def kafka(kafka_bootstrap: str) -> KafkaConnection:
     return load_settings(kafka_bootstrap=kafka_bootstrap, environment="test").kafka(ADMIN)
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="session")
-def database_url(local_services: LocalServices) -> Iterator[str]:
-    """A fresh, migrated database for this test session, dropped afterwards."""
+def session_database(local_services: LocalServices) -> Iterator[str]:
+    """The name of a fresh database for this test session, created by the owner role and
+    migrated by it as ``samflyt migrate`` does (grants for the runtime role included); dropped
+    afterwards."""
     name = f"samflyt_test_{uuid.uuid4().hex[:10]}"
-    admin_url = local_services.database_url
+    admin_url = with_database(local_services.database_owner_url, "postgres")
 
     async def create() -> None:
         conn = await asyncpg.connect(admin_url)
@@ -92,10 +91,26 @@ def database_url(local_services: LocalServices) -> Iterator[str]:
             await conn.close()
 
     asyncio.run(create())
-    url = _with_database(admin_url, name)
-    asyncio.run(migrate_database(load_settings(database_url=url)))
-    yield url
+    migrated = load_settings(
+        database_url=with_database(local_services.database_url, name),
+        database_owner_url=with_database(local_services.database_owner_url, name),
+        environment="test",
+    )
+    asyncio.run(migrate_database(migrated))
+    yield name
     asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def database_url(local_services: LocalServices, session_database: str) -> str:
+    """The session's database as the runtime role: what workers, connectors and tools use."""
+    return with_database(local_services.database_url, session_database)
+
+
+@pytest.fixture(scope="session")
+def database_owner_url(local_services: LocalServices, session_database: str) -> str:
+    """The session's database as the owner role (DDL; what `samflyt migrate` connects as)."""
+    return with_database(local_services.database_owner_url, session_database)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +152,9 @@ def new_test_prefix(prefixes: list[str]) -> str:
 
 
 @pytest.fixture
-def settings(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]) -> Settings:
+def settings(
+    kafka_bootstrap: str, database_url: str, database_owner_url: str, topic_prefixes: list[str]
+) -> Settings:
     """Settings pointing at the real services, with a topic prefix and app id of this test."""
     prefix = new_test_prefix(topic_prefixes)
     run = prefix.split(".")[1]
@@ -145,6 +162,7 @@ def settings(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str])
         load_settings(
             kafka_bootstrap=kafka_bootstrap,
             database_url=database_url,
+            database_owner_url=database_owner_url,
             topic_prefix=prefix,
             app_id=f"samflyt-test-{run}",
             environment="test",
@@ -157,6 +175,14 @@ def settings(kafka_bootstrap: str, database_url: str, topic_prefixes: list[str])
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def owner_db(database_owner_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection as the owner role: DDL, and the tampering only an owner could do."""
+    conn = await asyncpg.connect(database_owner_url)
     yield conn
     await conn.close()
 

@@ -1,8 +1,11 @@
 """Start the real local Kafka broker and PostgreSQL for the integration tests when needed.
 
 Services already running (from ``make demo`` or ``infra/services.sh up``) or configured through
-``SAMFLYT_KAFKA_BOOTSTRAP`` / ``SAMFLYT_DATABASE_URL`` are reused and left running; services this
-module starts are stopped at the end of the session.
+``SAMFLYT_KAFKA_BOOTSTRAP`` / ``SAMFLYT_DATABASE_URL`` with ``SAMFLYT_DATABASE_OWNER_URL`` are
+reused and left running; services this module starts are stopped at the end of the session.
+The database URLs are the ones every samflyt command derives (:mod:`streams.local_postgres`):
+the runtime role, the owner role, and for the local cluster its superuser (tests of what
+production refuses), all over verified TLS.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.kafka_security import KafkaConnection
+from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
@@ -35,7 +39,9 @@ def _infra_value(script: str, arg: str) -> str:
 @dataclass
 class LocalServices:
     kafka_bootstrap: str = ""
-    database_url: str = ""
+    database_url: str = ""  # the runtime role
+    database_owner_url: str = ""
+    database_superuser_url: str | None = None  # only for the local cluster
     started: list[str] = field(default_factory=list)
 
     def start(self) -> None:
@@ -45,12 +51,25 @@ class LocalServices:
         if "SAMFLYT_KAFKA_BOOTSTRAP" not in os.environ and not _kafka_ready():
             _run("kafka/kafka.sh", "start")
             self.started.append("kafka/kafka.sh")
-        self.database_url = os.environ.get("SAMFLYT_DATABASE_URL") or _infra_value(
-            "postgres/postgres.sh", "url"
-        )
-        if "SAMFLYT_DATABASE_URL" not in os.environ and not _postgres_ready():
-            _run("postgres/postgres.sh", "start")
+        self._start_postgres()
+
+    def _start_postgres(self) -> None:
+        runtime, owner = (os.environ.get(f"SAMFLYT_DATABASE_{n}URL") for n in ("", "OWNER_"))
+        if runtime or owner:
+            if not (runtime and owner):
+                raise RuntimeError(
+                    "set both SAMFLYT_DATABASE_URL (runtime role) and SAMFLYT_DATABASE_OWNER_URL"
+                    " (owner role, with CREATEDB: each session creates its database)"
+                )
+            self.database_url, self.database_owner_url = runtime, owner
+            return
+        was_running = _postgres_ready()
+        _run("postgres/postgres.sh", "start")  # also brings roles and TLS of a running one up
+        if not was_running:
             self.started.append("postgres/postgres.sh")
+        self.database_url = local_database_url(RUNTIME_ROLE)
+        self.database_owner_url = local_database_url(OWNER_ROLE)
+        self.database_superuser_url = _infra_value("postgres/postgres.sh", "superuser-url")
 
     def stop(self) -> None:
         for script in reversed(self.started):

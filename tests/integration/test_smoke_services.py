@@ -89,11 +89,11 @@ async def test_faust_agent_processes_event_from_one_topic_to_another(
 
 
 async def test_migrations_are_applied_once_and_rows_persist(
-    db: asyncpg.Connection, settings: Settings
+    db: asyncpg.Connection, owner_db: asyncpg.Connection, settings: Settings
 ) -> None:
     applied = {r["name"] for r in await db.fetch("SELECT name FROM schema_migrations")}
     assert "0001_journey.sql" in applied
-    assert await migrate(db, settings.migrations_dir) == []  # already applied: nothing to do
+    assert await migrate(owner_db, settings.migrations_dir) == []  # applied: nothing to do
     message_id = str(uuid.uuid4())
     await db.execute(
         "INSERT INTO message_journey (message_id, step, stage) VALUES ($1, 'received', 'test')",
@@ -106,14 +106,14 @@ async def test_migrations_are_applied_once_and_rows_persist(
 
 
 async def test_a_database_migrated_by_a_newer_release_is_refused(
-    db: asyncpg.Connection, settings: Settings, tmp_path: Path
+    owner_db: asyncpg.Connection, settings: Settings, tmp_path: Path
 ) -> None:
     files = sorted(settings.migrations_dir.glob("*.sql"))
     for path in files[:-1]:  # an older release: it lacks the newest migration
         (tmp_path / path.name).write_bytes(path.read_bytes())
     with pytest.raises(MigrationError, match=files[-1].name):
-        await migrate(db, tmp_path)
-    assert await migrate(db, settings.migrations_dir) == []  # the current release runs
+        await migrate(owner_db, tmp_path)
+    assert await migrate(owner_db, settings.migrations_dir) == []  # the current release runs
 
 
 @pytest.mark.slow

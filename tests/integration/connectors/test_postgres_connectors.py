@@ -28,15 +28,18 @@ class TestOutboxConformance(SourceConformance):
     invalid_settings = frozenset({"database_url", "table"})
 
     @pytest.fixture(autouse=True)
-    async def _table(self, database_url: str) -> Any:
+    async def _table(self, database_url: str, database_owner_url: str) -> Any:
+        """An outbox of the test's own, made by the owner role as an adapter's migration would
+        (the runtime role cannot create tables; default privileges give it the DML)."""
         self.database_url = database_url
         self.table = f"outbox_{uuid.uuid4().hex[:10]}"
-        conn = await asyncpg.connect(database_url)
-        await conn.execute(f"CREATE TABLE {self.table} (LIKE kjernejournal_outbox INCLUDING ALL)")
-        self.conn = conn
+        owner = await asyncpg.connect(database_owner_url)
+        await owner.execute(f"CREATE TABLE {self.table} (LIKE kjernejournal_outbox INCLUDING ALL)")
+        self.conn = await asyncpg.connect(database_url)
         yield
-        await conn.execute(f"DROP TABLE {self.table}")
-        await conn.close()
+        await self.conn.close()
+        await owner.execute(f"DROP TABLE {self.table}")
+        await owner.close()
 
     def make_config(self, tmp_path: Path) -> dict[str, Any]:
         return {

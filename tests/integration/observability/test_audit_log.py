@@ -1,7 +1,8 @@
 """The audit log is append-only and ``samflyt audit verify`` detects a changed or deleted row.
 
-Tampering needs the table owner to switch the append-only trigger off; each test does it inside
-a transaction that is rolled back, so the session's audit log stays intact for other tests."""
+The runtime role cannot change the table at all (tests/integration/test_database_roles.py);
+tampering needs its owner to switch the append-only trigger off. Each test here acts as the
+owner inside a transaction that is rolled back, so the session's audit log stays intact."""
 
 from __future__ import annotations
 
@@ -14,15 +15,15 @@ from streams import audit
 
 
 @pytest.fixture
-async def tx(db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
-    transaction = db.transaction()
+async def tx(owner_db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    transaction = owner_db.transaction()
     await transaction.start()
     try:
         for i in range(3):
             await audit.append(
-                db, action="dlq.show", reason=f"case {i}", message_id=f"m-{i}", who="sre"
+                owner_db, action="dlq.show", reason=f"case {i}", message_id=f"m-{i}", who="sre"
             )
-        yield db
+        yield owner_db
     finally:
         await transaction.rollback()
 
@@ -32,7 +33,7 @@ async def test_an_intact_log_verifies(tx: asyncpg.Connection) -> None:
     assert count >= 3 and problems == []
 
 
-async def test_update_and_delete_are_refused(tx: asyncpg.Connection) -> None:
+async def test_update_and_delete_are_refused_even_to_the_owner(tx: asyncpg.Connection) -> None:
     seq, _ = await audit.head(tx)
     for statement in (
         "UPDATE audit_log SET reason = 'x' WHERE seq = $1",
