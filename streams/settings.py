@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # asyncio's, and a worker switches tasks several times for every record it reads or sends
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     routing_rules: Path = REPO_ROOT / "streams" / "routing" / "rules.yaml"
+    # which sender HER-ids each connector instance may speak for (streams.bindings); required
+    # in production, a permissive synthetic default otherwise
+    connector_bindings: Path | None = None
     migrations_dir: Path = REPO_ROOT / "infra" / "postgres" / "migrations"
     # Faust's working directory (it keeps nothing samflyt needs: tables live in changelogs);
     # outside the checkout, wherever a worker is started from
