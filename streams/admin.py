@@ -14,9 +14,10 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from connectors.kafka_security import KafkaAccessError, start_client
 from connectors.sdk import MAX_RECORD_BYTES
 from schemas.errors import SamflytError
+from streams.bindings import bindings_for, catalogue_for
 from streams.principals import WORKER
 from streams.settings import Settings
-from streams.topics import BY_NAME, CATALOGUE, TopicSpec, changelog_specs
+from streams.topics import BY_NAME, TopicSpec, changelog_specs
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class BrokerUnavailable(SamflytError):
 async def ensure_topics(
     settings: Settings, specs: Iterable[TopicSpec] | None = None, *, principal: str = WORKER
 ) -> list[str]:
-    """Create every missing topic — by default the catalogue and the changelogs of the
-    pipeline's tables for ``settings.app_id`` — and return the full names created.
+    """Create every missing topic — by default the deployment's catalogue (with the raw topic
+    of each bound connector instance) and the changelogs of the pipeline's tables for
+    ``settings.app_id`` — and return the full names created.
 
     Topics that already exist with a record limit below :data:`MAX_RECORD_BYTES` (created by
     an older release, by hand or by another tool, at Kafka's default of 1 MB) have it raised:
@@ -39,7 +41,7 @@ async def ensure_topics(
     stage. Where the broker does not allow that (no ALTER_CONFIGS right on a shared cluster)
     the worker still starts, with a warning naming what the operator must raise."""
     if specs is None:
-        specs = (*CATALOGUE, *changelog_specs(settings.app_id))
+        specs = (*catalogue_for(bindings_for(settings)), *changelog_specs(settings.app_id))
     specs = list(specs)
     kafka = settings.kafka(principal)
     admin = AIOKafkaAdminClient(**kafka.options(), request_timeout_ms=120_000)

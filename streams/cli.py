@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pydantic import SecretStr
 
 from schemas.errors import ConfigError, SamflytError
+from streams.bindings import bindings_for, catalogue_for
 from streams.settings import Settings, load_settings
-from streams.topics import CATALOGUE
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 # the commands that read or write PostgreSQL as the runtime role (the worker and the demo check
@@ -75,7 +75,7 @@ def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
             else f"delete after {t.retention_ms // 86_400_000} d",
             "readers": ",".join(t.readers),
         }
-        for t in CATALOGUE
+        for t in catalogue_for(bindings_for(settings))
     ]
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -29,10 +29,12 @@ __all__ = [
     "MESSAGES_IN",
     "MESSAGES_OUT",
     "RECEIPTS",
+    "SENDERS_NOT_PERMITTED",
     "STAGE_ERRORS",
     "STAGE_SECONDS",
     "Hop",
     "count_out",
+    "count_sender_not_permitted",
     "mark",
     "msg_type_label",
     "observe",
@@ -63,6 +65,13 @@ STAGE_ERRORS = Counter(
 )
 DEAD_LETTERS = Counter("samflyt_dead_letters", "Dead letters by reason", ["stage", "reason"])
 RECEIPTS = Counter("samflyt_receipts", "AppRecs by status", ["status"])
+# a security alert's signal: a connector (or whoever holds its credentials) sent as someone it
+# may not speak for; labelled by raw topic only, never by the claimed sender
+SENDERS_NOT_PERMITTED = Counter(
+    "samflyt_sender_not_permitted",
+    "Records refused because their sender is not bound to the raw topic they came on",
+    ["topic"],
+)
 JOURNEY_ROWS = Counter(
     "samflyt_journey_rows", "Journey rows written (or dropped as invalid)", ["outcome"]
 )
@@ -135,6 +144,12 @@ def count_out(topic: str) -> None:
         MESSAGES_OUT.labels("other", "UNKNOWN", topic).inc()
     else:
         MESSAGES_OUT.labels(hop.stage, hop.msg_type, topic).inc()
+
+
+def count_sender_not_permitted(topic: str) -> None:
+    """Count one record refused on raw catalogue topic ``topic`` (the agent subscribes to a
+    bounded set of raw topics, so the label set stays bounded)."""
+    SENDERS_NOT_PERMITTED.labels(topic).inc()
 
 
 def mark(msg_type: str | None, sender: str | None = None, receiver: str | None = None) -> None:

@@ -21,12 +21,13 @@ from connectors.sdk.headers import TRACEPARENT
 from schemas.codec import Codec, default_codec
 from schemas.xml import ParseLimits
 from streams.app import create_app
+from streams.bindings import SenderBindings, bindings_for, catalogue_for, raw_specs
 from streams.metrics import count_out
 from streams.registries.feed import RegistryFeed, patient_key_fn
 from streams.routing.rules import RuleSetSource
 from streams.settings import Settings
 from streams.telemetry import setup_tracing
-from streams.topics import CATALOGUE, RAW_SOURCES, TABLES
+from streams.topics import TABLES
 
 log = logging.getLogger(__name__)
 CLOCK = "internal.clock"
@@ -40,6 +41,7 @@ class Pipeline:
     feed: RegistryFeed
     rules: RuleSetSource
     limits: ParseLimits
+    bindings: SenderBindings
     topics: dict[str, faust.TopicT] = field(default_factory=dict)
     tables: dict[str, TableT[Any, Any]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
@@ -82,12 +84,15 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
         feed=feed,
         rules=RuleSetSource(settings.routing_rules),
         limits=ParseLimits(max_bytes=settings.xml_max_bytes, max_depth=settings.xml_max_depth),
+        bindings=bindings_for(settings),
     )
-    for spec in CATALOGUE:
+    for spec in catalogue_for(pipeline.bindings):
         pipeline.topics[spec.name] = app.topic(
             settings.topic(spec.name), partitions=spec.partitions or settings.partitions
         )
-    pipeline.topics["raw"] = app.topic(*(settings.topic(f"raw.{s}") for s in RAW_SOURCES))
+    # every raw topic, bound or not: a record where no connector is bound is refused, not unread
+    raw = raw_specs(pipeline.bindings)
+    pipeline.topics["raw"] = app.topic(*(settings.topic(spec.name) for spec in raw))
     seen, patients, opened = TABLES
     # Faust codes table keys and values as JSON: store JSON values, so what a worker recovers
     # from a changelog after a restart or rebalance equals what was written

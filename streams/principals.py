@@ -12,19 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from streams.bindings import bindings_for, catalogue_for, connector_principal
 from streams.settings import Settings
-from streams.topics import CATALOGUE, RAW_SOURCES, TopicSpec, changelog_specs
+from streams.topics import RAW_SOURCES, TopicSpec, changelog_specs
 
 WORKER = "samflyt-worker"  # the pipeline's Faust workers
 JOURNEY = "samflyt-journey"  # the journey recorder (reads only)
 REGISTRY = "samflyt-registry"  # publishes the registries from PostgreSQL to their topics
 OPERATOR = "samflyt-operator"  # admin and CLI commands: topics, trace, dlq replay, the harness
 ADMIN = "admin"  # the broker's super user: applies this plan, nothing else uses it
-
-
-def connector_principal(instance: str) -> str:
-    """The principal of a connector instance: the only one that may write its raw topic."""
-    return f"connector-{instance}"
 
 
 def sink_principal(delivery_topic: str) -> str:
@@ -108,13 +104,13 @@ def _topic(principal: str, name: str, *operations: str) -> list[Grant]:
     return [Grant(principal, Resource.TOPIC, Pattern.LITERAL, name, op) for op in operations]
 
 
-def acl_plan(settings: Settings, raw_topics: Iterable[TopicSpec] = ()) -> list[Grant]:
+def acl_plan(settings: Settings, specs: Iterable[TopicSpec] | None = None) -> list[Grant]:
     """Every grant of a deployment (its topic prefix and app id), sorted.
 
-    ``raw_topics``: the raw topics of connector instances beyond the built-in ones (from the
-    connector bindings)."""
+    ``specs``: its topics; by default the catalogue with the raw topic of every connector
+    instance the bindings name."""
     grants: set[Grant] = set()
-    specs = [*CATALOGUE, *raw_topics]
+    specs = list(catalogue_for(bindings_for(settings)) if specs is None else specs)
     for spec in specs:
         name = settings.topic(spec.name)
         for principal in _reader_principals(spec):

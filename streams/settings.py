@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # asyncio's, and a worker switches tasks several times for every record it reads or sends
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     routing_rules: Path = REPO_ROOT / "streams" / "routing" / "rules.yaml"
+    # which sender HER-ids each connector instance may speak for (streams.bindings); required
+    # in production, a permissive synthetic default otherwise
+    connector_bindings: Path | None = None
     migrations_dir: Path = REPO_ROOT / "infra" / "postgres" / "migrations"
     # Faust's working directory (it keeps nothing samflyt needs: tables live in changelogs);
     # outside the checkout, wherever a worker is started from
@@ -287,6 +290,11 @@ def unsafe_for_production(settings: Settings) -> list[tuple[str, str]]:
     if settings.min_insync_replicas < 2:
         problems.append(
             ("MIN_INSYNC_REPLICAS", "production needs at least 2 in-sync replicas per write")
+        )
+    if settings.connector_bindings is None:
+        problems.append(
+            ("CONNECTOR_BINDINGS", "production needs the file binding each connector instance"
+             " to the sender HER-ids it may speak for")
         )
     if settings.min_insync_replicas >= settings.replication_factor:
         problems.append(

@@ -58,9 +58,12 @@ class TopicSpec:
 
 RAW_SOURCES = ("epj", "kjernejournal", "labresults", "citizen", "welfare")
 
-_RAW = tuple(
-    TopicSpec(
-        name=f"raw.{source}",
+
+def raw_spec(name: str, source: str) -> TopicSpec:
+    """The catalogue entry of one raw topic of a source family (a connector instance's own, see
+    :mod:`streams.bindings`)."""
+    return TopicSpec(
+        name=name,
         key="message id (as received)",
         value_schema=None,
         doc=f"Messages from {source} connectors as received: XML bytes with samflyt.* origin "
@@ -69,8 +72,9 @@ _RAW = tuple(
         retention_ms=30 * DAY_MS,
         writers=("connector",),
     )
-    for source in RAW_SOURCES
-)
+
+
+_RAW = tuple(raw_spec(f"raw.{source}", source) for source in RAW_SOURCES)
 
 _DELIVERY = tuple(
     TopicSpec(

@@ -10,11 +10,11 @@ from typing import Any
 from streams.agents.deliver_to_senders import send_back
 from streams.agents.guard import guarded
 from streams.journey.provenance import provenance
-from streams.metrics import mark, observe
+from streams.metrics import count_sender_not_permitted, mark, observe
 from streams.pipeline import Pipeline, traceparent_of
 from streams.stages.dedup import DedupWindow
 from streams.stages.route import RECEIPT
-from streams.stages.validate import Accepted, Origin, validate
+from streams.stages.validate import Accepted, Origin, Rejected, SenderNotBound, validate
 from streams.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,14 @@ async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
         reject_unknown_receiver=p.settings.reject_unknown_receiver,
         test_environment=p.settings.test_environment,
         traceparent=traceparent,
+        bindings=p.bindings,
     )
     headers = trace_headers(traceparent) + provenance(message.headers)
+    # a sender the topic may not carry is dead-lettered even when it reuses an id seen before:
+    # a forgery is evidence, never dropped as a duplicate
+    refused = isinstance(result, Rejected) and isinstance(result.error, SenderNotBound)
+    if refused:
+        count_sender_not_permitted(message.topic.removeprefix(p.settings.topic_prefix))
     if result.parsed is not None:
         parsed = result.parsed
         mark(parsed.msg_type, parsed.sender.her_id, parsed.receiver.her_id)
@@ -70,7 +76,7 @@ async def _handle(p: Pipeline, seen: DedupWindow, event: Any) -> None:
         # a duplicate from the sender
         this_record = f"{message.topic}:{message.partition}:{message.offset}"
         first = seen.first_record(dedup_key)
-        if first is not None and first != this_record:
+        if first is not None and first != this_record and not refused:
             p.counts["validate.duplicate"] += 1
             return  # a duplicate gets neither a second delivery nor a second AppRec
     now = datetime.now(UTC)

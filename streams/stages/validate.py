@@ -17,6 +17,7 @@ from schemas.xml import ParseLimits, parse_message
 from schemas.xml.apprec import AppRecStatus
 from schemas.xml.identifiers import mask
 from schemas.xml.rules import check_business_rules
+from streams.bindings import SenderBindings
 from streams.registries.records import CareLevel, PartyKind
 from streams.registries.view import RegistryView
 from streams.stages.receipts import receipt_records
@@ -33,6 +34,13 @@ class ReceiverCannotAccept(MessageError):
     """The receiver exists but does not take this message type or version (AppRec T10)."""
 
     code = "T10"
+
+
+class SenderNotBound(MessageError):
+    """The sender is not one the raw topic's connector may speak for: possibly forged, so it is
+    dead-lettered and nobody gets an AppRec (never the claimed sender)."""
+
+    code = "X99"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +80,23 @@ def validate(
     test_environment: bool = False,
     traceparent: str | None = None,
     received_at: datetime | None = None,
+    bindings: SenderBindings | None = None,
 ) -> Accepted | Rejected:
-    """Parse, check the AppRec business rules and the receiver's capabilities, map.
+    """Parse, check the sender against the raw topic's binding, the AppRec business rules and
+    the receiver's capabilities, map.
 
-    ``test_environment``: a non-production deployment (synthetic person numbers accepted)."""
+    ``test_environment``: a non-production deployment (synthetic person numbers accepted).
+    ``bindings``: whom each raw topic may carry; None only off the ingest path (``route
+    explain``, a benchmark of the stage), where no topic vouches for anyone."""
     received_at = received_at or datetime.now(UTC)
     try:
         parsed = parse_message(raw, limits=limits)
     except MessageError as error:
         return _rejected(error, None, raw, origin, traceparent, None, received_at, registry)
+    if bindings is not None and (refusal := sender_refusal(parsed, origin.topic, bindings)):
+        return _rejected(
+            refusal, parsed, raw, origin, traceparent, None, received_at, registry, answer=False
+        )
     national_id = parsed.patient.national_id if parsed.patient else None
     key = patient_key(national_id) if national_id else None
     try:
@@ -128,9 +144,26 @@ def _check_receiver_accepts(msg: ParsedMessage, registry: RegistryView) -> None:
         )
 
 
+def sender_refusal(
+    msg: ParsedMessage, topic: str, bindings: SenderBindings
+) -> SenderNotBound | None:
+    """Why ``topic`` may not carry this sender, or None. The most specific sender HER-id (the
+    unit's when there is one) is the one checked: it is the sender samflyt routes and answers
+    as, so an organisation's binding does not cover another organisation's unit."""
+    permitted = bindings.permitted(topic)
+    claimed = msg.sender.her_id
+    if permitted is None:
+        return SenderNotBound(f"raw topic {topic} is bound to no connector (sender {claimed})")
+    if claimed not in permitted:
+        return SenderNotBound(f"sender {claimed} is not bound to raw topic {topic}")
+    return None
+
+
 def reason_of(error: MessageError) -> str:
     if isinstance(error, ReceiverCannotAccept):
         return "RECEIVER_CANNOT_ACCEPT"
+    if isinstance(error, SenderNotBound):
+        return "SENDER_NOT_PERMITTED"
     return REASON_OF_CODE.get(error.code, "OTHER")
 
 
@@ -143,6 +176,8 @@ def _rejected(
     key: str | None,
     now: datetime,
     registry: RegistryView,
+    *,
+    answer: bool = True,
 ) -> Rejected:
     dead_letter = {
         "dead_letter_id": uuid.uuid4(),
@@ -178,7 +213,7 @@ def _rejected(
             is_ours=_answers_for(parsed, registry),
             now=now,
         )
-        if parsed is not None
+        if parsed is not None and answer
         else []
     )
     return Rejected(error, dead_letter, parsed, receipts)

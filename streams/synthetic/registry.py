@@ -31,7 +31,7 @@ from streams.synthetic._people import make_people
 from streams.synthetic.ids import org_no_for
 from streams.synthetic.world import Municipality, SyntheticWorld
 
-__all__ = ["AS_OF", "SCALES", "build_world", "load_municipalities"]
+__all__ = ["AS_OF", "SCALES", "build_world", "load_municipalities", "synthetic_her_ids"]
 
 AS_OF = date(2024, 6, 3)
 SMALL = ("0301", "4601", "5001", "3428", "5501")  # Oslo, Bergen, Trondheim, Alvdal, Tromsø
@@ -56,6 +56,13 @@ _NATIONAL: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
     ("90005", "NAV", "national_service", "nav", frozenset({"SYKMELDING"})),
 )  # fmt: skip
 TEST_HER = "90999"
+# how many units of each kind a municipality gets at most (big ones / the others draw fewer);
+# :func:`synthetic_her_ids` spans them, so it holds every world's HER-ids whatever the seed
+_HOME_CARE_ZONES = {True: (4, 8), False: (1, 2)}
+_NURSING_HOMES = {True: (4, 10), False: (1, 2)}
+_GP_OFFICES = {True: (10, 40), False: (1, 3)}
+_GPS_PER_OFFICE = (2, 6)
+_MUNICIPAL_UNITS = 6  # the kommune itself and +1 … +5
 
 
 @cache
@@ -103,17 +110,17 @@ def _municipal_parties(rng: random.Random, m: Municipality) -> list[Communicatio
                m.number, base),
         _party(base + 5, "Psykisk helse og rus", mun.PSYCHIATRY, lvl, m.number, base),
     ]  # fmt: skip
-    zones = rng.sample(_names.ZONES, rng.randint(4, 8) if big else rng.randint(1, 2))
+    zones = rng.sample(_names.ZONES, rng.randint(*_HOME_CARE_ZONES[big]))
     for i, zone in enumerate(zones):
         out.append(
             _party(
                 base + 10 + i, f"Hjemmesykepleien sone {zone}", mun.HOME_CARE, lvl, m.number, base
             )
         )
-    homes = rng.sample(_names.NURSING_HOMES, rng.randint(4, 10) if big else rng.randint(1, 2))
+    homes = rng.sample(_names.NURSING_HOMES, rng.randint(*_NURSING_HOMES[big]))
     for i, home in enumerate(homes):
         out.append(_party(base + 30 + i, f"{home} sykehjem", mun.NURSING_HOME, lvl, m.number, base))
-    n_offices = rng.randint(10, 40) if big else rng.randint(1, 3)
+    n_offices = rng.randint(*_GP_OFFICES[big])
     prefixes = list(_names.OFFICE_PREFIXES)
     for i in range(n_offices):
         office = base + 100 + 20 * i
@@ -124,7 +131,7 @@ def _municipal_parties(rng: random.Random, m: Municipality) -> list[Communicatio
             + ("" if i < len(prefixes) else f" {i // len(prefixes) + 1}")
         )
         out.append(_party(office, name, mun.GP_OFFICE, CareLevel.GP, m.number, None))
-        for j in range(1, rng.randint(2, 6) + 1):
+        for j in range(1, rng.randint(*_GPS_PER_OFFICE) + 1):
             female = rng.random() < 0.5
             given = rng.choice(_names.FEMALE if female else _names.MALE)
             gp_name = f"{given} {rng.choice(_names.FAMILY)}"
@@ -206,3 +213,24 @@ def build_world(
         residences=people.residences, proxy_rights=people.proxy_rights,
         core_journal_opt_outs=people.opt_outs, test_party_her_id=TEST_HER,
     )  # fmt: skip
+
+
+@cache
+def synthetic_her_ids() -> frozenset[str]:
+    """Every HER-id the plan above can give a party, in a world of any seed and scale: the
+    parties of every synthetic world are among them (computed once, without building one)."""
+    out: set[int] = set()
+    for m in load_municipalities():
+        base = 1_000_000 + int(m.number) * 1000
+        out.update(base + i for i in range(_MUNICIPAL_UNITS))
+        out.update(base + 10 + i for i in range(_HOME_CARE_ZONES[True][1]))
+        out.update(base + 30 + i for i in range(_NURSING_HOMES[True][1]))
+        for i in range(_GP_OFFICES[True][1]):
+            office = base + 100 + 20 * i
+            out.update(office + j for j in range(_GPS_PER_OFFICE[1] + 1))
+    for t in range(len(TRUSTS)):
+        base = 100_000 + t * 1000
+        out.update(base + d for d in range(len(DEPARTMENTS) + 1))
+    out.update(int(her) for her, *_ in _NATIONAL)
+    out.add(int(TEST_HER))
+    return frozenset(str(her) for her in out)

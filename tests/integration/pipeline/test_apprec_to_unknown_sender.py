@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,12 +44,20 @@ def _apprecs_back(out: harness.Outputs, message_id: str) -> list[tuple[str, dict
 
 
 def test_an_apprec_to_an_unregistered_sender_is_dead_lettered_then_delivered_after_replay(
-    kafka_bootstrap: str, database_url: str, topic_prefixes: list[str]
+    kafka_bootstrap: str, database_url: str, topic_prefixes: list[str], tmp_path: Path
 ) -> None:
     world = build_world(seed=1, scale="small")
     item, data = _from_unregistered_sender(list(traffic(world, seed=913, count=40)))
     message_id = item.expected.msg_id.strip().lower()
-    settings = settings_for(kafka_bootstrap, database_url, topic_prefixes)
+    # the connector may speak for a sender the address register does not know yet
+    bindings = tmp_path / "bindings.yaml"
+    bindings.write_text(
+        f"connectors: [{{instance: epj, source: epj, senders: ['{UNREGISTERED}']}}]\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(
+        kafka_bootstrap, database_url, topic_prefixes, connector_bindings=bindings
+    )
 
     async def go() -> tuple[harness.Outputs, harness.Outputs, list[dlq.Replayed]]:
         await prepare(settings, world)

@@ -41,6 +41,7 @@ PINNED_IDS = {
     10: ("no.samflyt.event.CanonicalEvent", 2),
     11: ("no.samflyt.delivery.Delivery", 3),
     12: ("no.samflyt.routing.Decision", 2),
+    13: ("no.samflyt.deadletter.DeadLetter", 2),
 }
 
 

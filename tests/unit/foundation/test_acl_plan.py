@@ -85,7 +85,7 @@ def test_consumers_use_groups_under_their_own_name_only() -> None:
 
 def test_a_bound_connector_instance_gets_its_own_raw_topic() -> None:
     oslo = TopicSpec("raw.epj.oslo", "k", None, "d", ("samflyt-pipeline",), writers=("connector",))
-    grants = acl_plan(_settings(), [oslo])
+    grants = acl_plan(_settings(), [*CATALOGUE, oslo])
     assert _who(grants, "WRITE", "p.raw.epj.oslo") == {connector_principal("oslo"), OPERATOR}
     assert _who(grants, "READ", "p.raw.epj.oslo") >= {WORKER}
     assert connector_principal("oslo") not in _who(grants, "WRITE", "p.raw.epj")

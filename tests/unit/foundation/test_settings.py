@@ -60,6 +60,7 @@ SAFE = {
     "patient_key_secret": "a-deployment-secret-of-at-least-32-bytes",
     "replication_factor": 3,
     "min_insync_replicas": 2,
+    "connector_bindings": Path("bindings.yaml"),
 }
 
 
@@ -88,6 +89,7 @@ def test_production_starts_with_safe_settings() -> None:
         ({"replication_factor": 2, "min_insync_replicas": 1}, "SAMFLYT_REPLICATION_FACTOR"),
         ({"min_insync_replicas": 1}, "SAMFLYT_MIN_INSYNC_REPLICAS"),
         ({"min_insync_replicas": 3}, "SAMFLYT_MIN_INSYNC_REPLICAS"),
+        ({"connector_bindings": None}, "SAMFLYT_CONNECTOR_BINDINGS"),
     ],
 )
 def test_production_refuses_each_unsafe_setting_by_name(
