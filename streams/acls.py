@@ -10,8 +10,10 @@ find it; a deployment creates its users where it manages identities (Strimzi ``K
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,7 +133,27 @@ def apply_grants(
         made = _create_users(client, directory, sorted({g.principal for g in grants}))
     for i in range(0, len(grants), 500):
         _wait(client.create_acls([_binding(g) for g in grants[i : i + 500]]), "ACLs")
+    if grants:
+        _await_visible(client, grants[-1])
     return made
+
+
+def _filter(grant: Grant) -> AclBindingFilter:
+    b = _binding(grant)
+    return AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host,
+                            b.operation, b.permission_type)
+
+
+def _await_visible(client: AdminClient, grant: Grant, deadline_s: float = 15.0) -> None:
+    """Until the broker authorises with the last grant: the controller commits ACLs before the
+    broker's authorizer has loaded them, and a client started at once was refused."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        with contextlib.suppress(KafkaException):
+            if client.describe_acls(_filter(grant)).result(timeout=10):
+                return
+        time.sleep(0.05)
+    raise AclApplyError(f"the broker did not show the new ACLs within {deadline_s:.0f} s")
 
 
 async def apply_acls(
@@ -145,11 +167,7 @@ async def apply_acls(
 def remove_grants(settings: Settings, grants: Iterable[Grant]) -> None:
     """The blocking form of :func:`remove_acls`."""
     client = _admin_client(settings)
-    filters = [
-        AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host,
-                         b.operation, b.permission_type)
-        for b in map(_binding, grants)
-    ]
+    filters = [_filter(g) for g in grants]
     for i in range(0, len(filters), 500):
         _wait(client.delete_acls(filters[i : i + 500]), "deleting ACLs")
 

@@ -14,11 +14,15 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _cmd_kafka(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.principals import acl_plan, principals
+    from streams.principals import acl_plan, principals, strimzi_users
 
     grants = acl_plan(settings)
     if args.action == "plan":
-        if args.json:
+        if args.strimzi:
+            import yaml
+
+            print(yaml.safe_dump_all(strimzi_users(grants, args.strimzi), sort_keys=False))
+        elif args.json:
             print(json.dumps([_row(g) for g in grants], indent=2))
         else:
             for grant in grants:
@@ -46,6 +50,9 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
     acls = ksub.add_parser("acls", help="print the ACL plan, or apply it as the broker admin")
     acls.add_argument("action", choices=["plan", "apply"])
     acls.add_argument("--json", action="store_true")
+    acls.add_argument(
+        "--strimzi", metavar="CLUSTER", help="print the plan as Strimzi KafkaUser resources"
+    )
     acls.add_argument(
         "--create-users",
         action="store_true",

@@ -171,6 +171,40 @@ def _connectors(specs: Iterable[TopicSpec]) -> set[str]:
     return {p for spec in specs if (p := connector_principal_of(spec)) is not None}
 
 
+def strimzi_users(grants: Iterable[Grant], cluster: str) -> list[dict[str, object]]:
+    """The plan as Strimzi ``KafkaUser`` resources (SCRAM-SHA-512, simple authorisation), one
+    per principal, for a cluster whose operator manages users and ACLs."""
+    by_principal: dict[str, list[Grant]] = {}
+    for grant in grants:
+        if grant.principal != ADMIN:
+            by_principal.setdefault(grant.principal, []).append(grant)
+    users: list[dict[str, object]] = []
+    for principal, own in sorted(by_principal.items()):
+        rules: dict[tuple[str, str, str], list[str]] = {}
+        for g in own:
+            rules.setdefault((g.resource.value, g.pattern.value, g.name), []).append(g.operation)
+        acls = [
+            {
+                "resource": {"type": _STRIMZI_TYPES[kind], "name": name,
+                             "patternType": pattern.lower()},
+                "operations": [_STRIMZI_OPERATIONS.get(op, op.title()) for op in sorted(ops)],
+            }
+            for (kind, pattern, name), ops in sorted(rules.items())
+        ]
+        users.append({
+            "apiVersion": "kafka.strimzi.io/v1beta2",
+            "kind": "KafkaUser",
+            "metadata": {"name": principal, "labels": {"strimzi.io/cluster": cluster}},
+            "spec": {"authentication": {"type": "scram-sha-512"},
+                     "authorization": {"type": "simple", "acls": acls}},
+        })
+    return users
+
+
+_STRIMZI_TYPES = {"TOPIC": "topic", "GROUP": "group", "TRANSACTIONAL_ID": "transactionalId"}
+_STRIMZI_OPERATIONS = {"DESCRIBE_CONFIGS": "DescribeConfigs", "ALTER_CONFIGS": "AlterConfigs"}
+
+
 def principals(grants: Iterable[Grant]) -> list[str]:
     """Every principal the plan names, sorted (the users ``apply`` creates locally)."""
     return sorted({g.principal for g in grants})
@@ -191,6 +225,7 @@ __all__ = [
     "connector_principal",
     "connector_principal_of",
     "principals",
+    "strimzi_users",
     "sink_principal",
     "subscriber_principal",
 ]

@@ -97,3 +97,15 @@ def test_the_journey_recorder_may_read_every_topic_it_records() -> None:
     grants = acl_plan(_settings())
     for name in SOURCES:
         assert JOURNEY in _who(grants, "READ", f"p.{name}"), name
+
+
+def test_the_plan_feeds_strimzi_kafka_users_one_per_principal() -> None:
+    from streams.principals import strimzi_users
+
+    grants = acl_plan(_settings())
+    users = {u["metadata"]["name"]: u for u in strimzi_users(grants, "prod")}  # type: ignore[index]
+    assert "admin" not in users and set(users) == {g.principal for g in grants} - {"admin"}
+    epj = users[connector_principal("epj")]["spec"]["authorization"]["acls"]  # type: ignore[index]
+    raw = next(a for a in epj if a["resource"]["name"] == "p.raw.epj")
+    assert raw["resource"] == {"type": "topic", "name": "p.raw.epj", "patternType": "literal"}
+    assert raw["operations"] == ["Describe", "Read", "Write"]
