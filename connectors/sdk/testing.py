@@ -13,7 +13,8 @@ The suites need pytest and pytest-asyncio; they touch nothing outside ``tmp_path
 localhost. They check: config validation reports every problem, naming each setting;
 start/stop are idempotent; health never raises; a source resumes from its committed positions
 and, after a crash between publish and commit, publishes nothing twice; records carry a W3C
-traceparent; a sink retries retriable failures and dead-letters fatal ones, and writing the
+traceparent and are messages samflyt's own parser reads (raw topics carry KITH XML); a sink
+retries retriable failures and dead-letters fatal ones, and writing the
 same record twice is harmless.
 """
 
@@ -44,7 +45,24 @@ __all__ = [
     "SinkConformance",
     "SourceConformance",
     "drive",
+    "why_unreadable",
 ]
+
+
+def why_unreadable(value: bytes) -> str | None:
+    """Why the pipeline would dead-letter ``value`` read from a raw topic (its AppRec code and
+    detail), or None: samflyt's own parser, then the business rules as a non-production
+    deployment applies them (synthetic test persons are accepted; the address register is
+    not asked)."""
+    from schemas.errors import MessageError
+    from schemas.xml import parse_message
+    from schemas.xml.rules import check_business_rules
+
+    try:
+        check_business_rules(parse_message(value), test_environment=True)
+    except MessageError as exc:
+        return f"{exc.code} {exc.detail}"
+    return None
 
 
 async def drive(runner: SourceRunner, publisher: MemoryPublisher, topic: str, expect: int,
@@ -138,6 +156,10 @@ class SourceConformance(_Lifecycle):
     """The suite for a :class:`Source`. Implement ``make_config``, ``invalid_config`` and
     :meth:`add_input`."""
 
+    publishes_messages: ClassVar[bool] = True
+    """False only for a source whose topic is not one of samflyt's raw topics: then its records
+    need not be messages samflyt's parser reads."""
+
     async def add_input(self, source: Any, count: int) -> None:
         """Make ``count`` new, distinct messages available to the started ``source``."""
         raise NotImplementedError
@@ -190,6 +212,27 @@ class SourceConformance(_Lifecycle):
         await second.source.stop()
         ids = publisher.message_ids(runner.config.topic)
         assert sorted(set(ids)) == sorted(ids), "a message was published twice"
+
+    @pytest.mark.asyncio
+    async def test_records_are_messages_samflyt_reads(self, tmp_path: Path) -> None:
+        if not self.publishes_messages:
+            pytest.skip("publishes_messages is False: not a raw topic of samflyt")
+        store, publisher = MemoryPositionStore(), MemoryPublisher()
+        runner = await self._run(tmp_path, store, publisher, 2, 2)
+        await runner.source.stop()
+        sent = publisher.on(runner.config.topic)
+        assert sent, "the source published nothing for 2 inputs"
+        problems = [
+            f"record {i} ({len(item.value or b'')} bytes): {why}"
+            for i, item in enumerate(sent)
+            if (why := why_unreadable(item.value or b"")) is not None
+        ]
+        assert not problems, (
+            f"the pipeline would dead-letter what this source publishes to {runner.config.topic}:"
+            " raw topics take KITH XML, a MsgHead envelope or a standard's own root (see"
+            " 'What a raw topic takes' in docs/connectors.md; `samflyt samples write DIR` writes"
+            " examples)\n  " + "\n  ".join(problems)
+        )
 
     @pytest.mark.asyncio
     async def test_records_carry_traceparent(self, tmp_path: Path) -> None:
