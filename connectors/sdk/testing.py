@@ -20,6 +20,7 @@ same record twice is harmless.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -159,10 +160,26 @@ class SourceConformance(_Lifecycle):
     publishes_messages: ClassVar[bool] = True
     """False only for a source whose topic is not one of samflyt's raw topics: then its records
     need not be messages samflyt's parser reads."""
+    add_input_timeout: ClassVar[float] = 10.0
+    """Seconds :meth:`add_input` may take before the test fails."""
 
     async def add_input(self, source: Any, count: int) -> None:
-        """Make ``count`` new, distinct messages available to the started ``source``."""
+        """Make ``count`` new, distinct messages available to the started ``source`` and
+        return: the suite polls only afterwards, so an ``add_input`` that waits for its
+        messages to be published (an HTTP POST answered on commit) must start a task for it."""
         raise NotImplementedError
+
+    async def _add_input(self, source: Any, count: int) -> None:
+        try:
+            await asyncio.wait_for(self.add_input(source, count), self.add_input_timeout)
+        except TimeoutError:
+            pytest.fail(
+                f"add_input(source, {count}) did not return within {self.add_input_timeout} s."
+                " It must make the messages available and return: the suite polls the source"
+                " only after it, so waiting for them to be published waits forever (start a"
+                " task for a call that is answered on commit, e.g. an HTTP POST)",
+                pytrace=False,
+            )
 
     async def _start(self, connector: Any) -> None:
         await connector.start({})
@@ -172,7 +189,7 @@ class SourceConformance(_Lifecycle):
         runner = SourceRunner(self.build(tmp_path), publisher, store)
         await runner.recover()
         await runner.source.start(await store.load(runner.name))
-        await self.add_input(runner.source, count)
+        await self._add_input(runner.source, count)
         await drive(runner, publisher, runner.config.topic, expect)
         return runner
 
@@ -196,7 +213,7 @@ class SourceConformance(_Lifecycle):
         runner = SourceRunner(self.build(tmp_path), publisher, store)
         source = runner.source
         await source.start({})
-        await self.add_input(source, 3)
+        await self._add_input(source, 3)
 
         async def crash(records: Sequence[Record]) -> None:
             raise _SimulatedCrash
