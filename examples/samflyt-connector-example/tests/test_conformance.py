@@ -3,6 +3,7 @@ and its pure mapping: a JSON alarm becomes a message samflyt's parser reads."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -38,9 +39,13 @@ class TestWelfareAlarms(SourceConformance):
                 "service_her_id": "not-a-her-id", "service_name": "Hjemmesykepleien"}
 
     async def add_input(self, source: Any, count: int) -> None:
-        with open(source.config.path, "a", encoding="utf-8") as fh:
-            for _ in range(count):
-                fh.write(alarm_line())
+        await asyncio.to_thread(append_alarms, source.config.path, count)
+
+
+def append_alarms(path: Path, count: int) -> None:
+    """As the alarm central does: whole lines appended to the export."""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.writelines(alarm_line() for _ in range(count))
 
 CONFIG = AlarmConfig.model_validate(
     {"topic": "samflyt.raw.welfare", "path": str(Path("alarms.jsonl")),

@@ -27,7 +27,7 @@ from connectors.sdk import (
     headers,
 )
 
-__all__ = ["AlarmConfig", "AlarmSource", "alarm_message", "map_line"]
+__all__ = ["AlarmConfig", "AlarmSource", "alarm_message", "map_line", "read_lines"]
 
 MSGHEAD_NS = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 EVENT_NS = "urn:samflyt:xmlstds:hendelse:1.0"
@@ -118,6 +118,24 @@ def map_line(line: bytes, offset: int, config: AlarmConfig) -> Record:
 
 
 # 3. The I/O: read whole lines after the committed byte offset.
+def read_lines(path: Path, offset: int, max_lines: int) -> list[tuple[int, int, bytes]]:
+    """Up to ``max_lines`` complete, non-blank lines after byte ``offset``, each with where it
+    starts and ends; a last line still being written (no newline yet) is left for later."""
+    lines: list[tuple[int, int, bytes]] = []
+    if not path.exists():
+        return lines
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        while len(lines) < max_lines:
+            start = fh.tell()
+            line = fh.readline()
+            if not line.endswith(b"\n"):
+                break
+            if line.strip():
+                lines.append((start, fh.tell(), line.rstrip(b"\n")))
+    return lines
+
+
 class AlarmSource(Source[AlarmConfig]):
     name: ClassVar[str] = "welfare-alarms"
     sdk_version: ClassVar[str] = "1.0"
@@ -128,19 +146,13 @@ class AlarmSource(Source[AlarmConfig]):
         self._line_starts: dict[str, int] = {}  # a record's position -> where its line starts
 
     async def poll(self, max_records: int) -> Sequence[Record]:
+        # file reads block: in a thread, so the event loop (and the runner) keeps going
+        lines = await asyncio.to_thread(read_lines, self.config.path, self.offset, max_records)
         records: list[Record] = []
-        if self.config.path.exists():
-            with open(self.config.path, "rb") as fh:
-                fh.seek(self.offset)
-                while len(records) < max_records:
-                    start = fh.tell()
-                    line = fh.readline()
-                    if not line.endswith(b"\n"):
-                        break  # no line, or one still being written
-                    self.offset = fh.tell()
-                    if line.strip():
-                        self._line_starts[str(self.offset)] = start
-                        records.append(map_line(line.rstrip(b"\n"), self.offset, self.config))
+        for start, end, line in lines:
+            self.offset = end
+            self._line_starts[str(end)] = start
+            records.append(map_line(line, end, self.config))
         if not records:
             await asyncio.sleep(0.2)
         return records
