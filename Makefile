@@ -35,8 +35,10 @@ integration: venv
 	$(BIN)/python -m pytest tests/integration
 
 lint: venv
-	$(BIN)/ruff check streams connectors schemas tests benchmarks
+	$(BIN)/ruff check streams connectors schemas tests benchmarks examples
 	$(BIN)/mypy
+	@# the example connector as its author checks it: its own mypy config, samflyt from this tree
+	cd examples/samflyt-connector-example && MYPYPATH=$(CURDIR) $(CURDIR)/$(BIN)/mypy --config-file pyproject.toml
 
 ## bench: baselines and the pipeline on the real services (~10-15 min); BENCH_ARGS="--help" for more
 bench: venv up

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .kafka import Outgoing
 from .sdk import headers as h
-from .sdk.exceptions import ConnectorError
+from .sdk.exceptions import BadRecordError, ConnectorError
 from .sdk.records import Record
 
-__all__ = ["dead_letter", "without_value"]
+__all__ = ["as_connector_error", "dead_letter", "without_value"]
 
 
 def _reason(error: BaseException) -> str:
@@ -20,6 +20,14 @@ def _code(error: BaseException) -> str:
         return error.code
     code = getattr(error, "code", None)
     return code if isinstance(code, str) else type(error).__name__
+
+
+def as_connector_error(error: BaseException) -> ConnectorError:
+    """``error`` as the SDK's error a source is told (``Record.error``), with the reason and
+    code its dead letter carries."""
+    if isinstance(error, ConnectorError):
+        return error
+    return BadRecordError(_reason(error), code=_code(error))
 
 
 def dead_letter(

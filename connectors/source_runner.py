@@ -8,6 +8,10 @@ Exactly-once publishing for records with a ``message_id``, once per record key a
 3. *commit*: one transaction marks the ids ``published`` and stores the positions;
 4. the source is told (:meth:`Source.commit`: move the file, answer the caller).
 
+A record the broker refuses for good (too large for the topic) goes to the dead-letter topic
+instead; its claim is forgotten, not marked published, and the source's ``commit`` gets it
+with the error, so a caller hears why and a resend of the message is published.
+
 A crash before 3 leaves ``pending`` claims. At the next start, before the first poll, the
 topic is read back from the oldest claim: a claim whose id is found there is marked published
 (its source record will be offered again and skipped), the others are forgotten (and sent
@@ -24,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ._deadletter import dead_letter, without_value
+from ._deadletter import as_connector_error, dead_letter, without_value
 from .kafka import Ack, Outgoing, Publisher
 from .positions import Pending, PositionStore, Published, claim_id
 from .sdk import headers as h
@@ -170,28 +174,38 @@ class SourceRunner:
         done = await self.store.claim(self.name, list(claims.items()))
         outgoing: list[Outgoing] = []
         ids: list[str | None] = []
+        origin: list[int] = []  # the prepared record each outgoing one is
         seen: set[str] = set(done)
-        for r, cid in zip(prepared, claim_ids, strict=True):
+        for n, (r, cid) in enumerate(zip(prepared, claim_ids, strict=True)):
             if r.error is not None:
                 outgoing.append(self._dead_letter(r, r.error, "source"))
                 ids.append(None)
             elif cid is not None and cid in seen:
                 self.skipped_count += 1
+                continue
             else:
                 outgoing.append(Outgoing(r.topic or self.config.topic, r.value, r.key, r.headers))
                 ids.append(cid)
                 if cid is not None:
                     seen.add(cid)
+            origin.append(n)
         try:
-            acks = await self._publish(outgoing)
+            acks, refused = await self._publish(outgoing)
         except Exception as exc:
             await self.source.abandon(records, exc)
             raise
         published = [
             Published(mid, ack.topic, ack.partition, ack.offset)
-            for mid, ack in zip(ids, acks, strict=True)
-            if mid is not None
+            for i, (mid, ack) in enumerate(zip(ids, acks, strict=True))
+            if mid is not None and i not in refused
         ]
+        # a record the broker refused is on the dead-letter topic, not published: its claim is
+        # forgotten (a corrected resend is taken) and the source hears why
+        forgotten = [mid for i, mid in enumerate(ids) if i in refused and mid is not None]
+        if forgotten:
+            await self.store.resolve(self.name, [], forgotten)
+        for i, error in refused.items():
+            prepared[origin[i]] = prepared[origin[i]].rejected(as_connector_error(error))
         positions = {r.position.stream: r.position.offset for r in prepared if r.position}
         await self.store.commit(self.name, published, positions)
         self.published_count += len(published)
@@ -208,9 +222,14 @@ class SourceRunner:
             target_topic=record.topic or self.config.topic,
         )
 
-    async def _publish(self, outgoing: list[Outgoing]) -> list[Ack]:
-        """Produce all; retry the retriable failures with backoff; dead-letter the fatal ones."""
+    async def _publish(
+        self, outgoing: list[Outgoing]
+    ) -> tuple[list[Ack], dict[int, BaseException]]:
+        """Produce all; retry the retriable failures with backoff; dead-letter the fatal ones.
+        Returns an ack for each (a refused record's is its dead letter's) and, by index, the
+        error of each record the broker refused."""
         results: list[Ack | None] = [None] * len(outgoing)
+        refused: dict[int, BaseException] = {}
         todo = list(range(len(outgoing)))
         attempt = 0
         while todo:
@@ -227,6 +246,7 @@ class SourceRunner:
                         topic=outgoing[i].topic,
                     )  # fmt: skip
                     outgoing[i] = self._dead_letter(record, answer, "publish")
+                    refused[i] = answer
                     retry.append(i)
                 elif outgoing[i].value:
                     # a dead letter the broker refused (too large for the topic): sent again
@@ -241,4 +261,4 @@ class SourceRunner:
             if retry:
                 await self._backoff(attempt)
             todo = retry
-        return [a for a in results if a is not None]
+        return [a for a in results if a is not None], refused

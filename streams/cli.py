@@ -88,6 +88,17 @@ def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_samples(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.synthetic import write_samples
+
+    written = write_samples(args.dir, seed=args.seed, count=args.count)
+    print(
+        f"wrote {len(written)} sample messages to {args.dir} (the synthetic world, fictitious "
+        f"persons, seed {args.seed}); the 13-dead-letter ones are bad on purpose"
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from streams.demo import run_demo
 
@@ -170,6 +181,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     sub.add_parser("demo", help="run the pipeline over the bundled sample messages")
     handlers["demo"] = _cmd_demo
+
+    samples = sub.add_parser("samples", help="the synthetic world's sample messages")
+    samples.add_argument("action", choices=["write"], help="write them into a folder")
+    samples.add_argument("dir", help="folder to write NNN-<scenario>-<type>.xml files into")
+    samples.add_argument("--seed", type=int, default=1)
+    samples.add_argument("--count", type=int, default=50,
+                         help="every scenario of the demo first, then mixed traffic")
+    handlers["samples"] = _cmd_samples
 
     from connectors.cli import add_subcommands, handle
 

@@ -28,13 +28,32 @@ from streams.harness import producer_for
 from streams.journey.provenance import ATTEMPT, REPLAY_OF
 from streams.settings import Settings
 from streams.telemetry import instrumented, setup_tracing
+from streams.text import aligned, norwegian_time
 
-__all__ = ["ATTEMPT", "REPLAY_OF", "DeadLetterNotFound", "Replayed", "list_dead", "replay", "show"]
+__all__ = [
+    "ATTEMPT",
+    "LIST_HEADER",
+    "REPLAY_OF",
+    "DeadLetterNotFound",
+    "Replayed",
+    "format_list",
+    "list_dead",
+    "replay",
+    "show",
+]
 
 _LIST_COLUMNS = (
     "dead_letter_id, failed_at, stage, reason, reason_code, detail, journey_id, msg_type, "
     "sender_her_id, origin_topic, replays, last_replayed_at"
 )
+# whom it was addressed to: its journey knows (the envelope's receiver, or the connector's header)
+_RECEIVER = (
+    "(SELECT j.recipient_her_id FROM message_journey j WHERE j.message_id = d.journey_id"
+    " AND j.step IN ('received', 'deadlettered') AND j.recipient_her_id IS NOT NULL"
+    " ORDER BY j.at LIMIT 1) AS recipient_her_id"
+)
+# --reason / --filter: the reason (INVALID_PATIENT) or the code (E31, a connector's bad-alarm)
+_MATCHES = "(reason = $1 OR reason_code = $1)"
 
 
 class DeadLetterNotFound(SamflytError):
@@ -46,14 +65,41 @@ class DeadLetterNotFound(SamflytError):
 async def list_dead(
     conn: asyncpg.Connection, *, reason: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """Newest first; metadata only (no content), so not audited."""
+    """Newest first; metadata only (no content), so not audited. ``reason`` matches the
+    reason or the code."""
     rows = await conn.fetch(
-        f"SELECT {_LIST_COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR reason = $1)"
-        " ORDER BY failed_at DESC LIMIT $2",
+        f"SELECT {_LIST_COLUMNS}, {_RECEIVER} FROM dead_letters d"
+        f" WHERE ($1::text IS NULL OR {_MATCHES}) ORDER BY failed_at DESC LIMIT $2",
         reason,
         limit,
     )
     return [dict(r) for r in rows]
+
+
+LIST_HEADER = (
+    "dead letter", "failed (Norwegian time)", "stage", "reason", "code", "type", "sender",
+    "receiver", "message", "replays",
+)  # fmt: skip
+
+
+def format_list(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`list_dead` as a table with a header line."""
+    table = [LIST_HEADER] + [
+        (
+            str(r["dead_letter_id"]),
+            norwegian_time(r["failed_at"]),
+            str(r["stage"]),
+            str(r["reason"]),
+            r["reason_code"] or "-",
+            r["msg_type"] or "-",
+            r["sender_her_id"] or "-",
+            r.get("recipient_her_id") or "-",
+            str(r["journey_id"]),
+            str(r["replays"]),
+        )
+        for r in rows
+    ]
+    return "\n".join(aligned(table, left=len(LIST_HEADER) - 1))
 
 
 async def show(conn: asyncpg.Connection, dead_letter_id: str, *, why: str) -> dict[str, Any]:
@@ -106,7 +152,8 @@ async def replay(
     reason: str | None = None,
     why: str,
 ) -> list[Replayed]:
-    """Replay the dead letters named by ``ids``, or every not-yet-replayed one with ``reason``.
+    """Replay the dead letters named by ``ids``, or every not-yet-replayed one with ``reason``
+    (its reason or its code).
 
     Replays running at the same time do not send a dead letter twice under ``--filter``: each
     row is locked while it is sent and marked, and one another replay marked meanwhile is
@@ -117,7 +164,7 @@ async def replay(
     else:
         rows = list(
             await conn.fetch(
-                "SELECT * FROM dead_letters WHERE reason = $1 AND replays = 0 ORDER BY failed_at",
+                f"SELECT * FROM dead_letters WHERE {_MATCHES} AND replays = 0 ORDER BY failed_at",
                 reason,
             )
         )

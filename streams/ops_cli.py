@@ -9,12 +9,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from streams.db import connect
 from streams.settings import Settings
+from streams.text import NORWAY
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -53,12 +53,8 @@ def _cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
             rows = await dlq.list_dead(conn, reason=args.reason, limit=args.limit)
             if args.json:
                 _print_json(rows)
-            for r in [] if args.json else rows:
-                print(
-                    f"{r['dead_letter_id']}  {r['failed_at']:%Y-%m-%d %H:%M:%S}  "
-                    f"{r['stage']:<9} {r['reason']:<22} {r['reason_code'] or '-':<4} "
-                    f"{r['msg_type'] or '-':<22} {r['journey_id']}  replays={r['replays']}"
-                )
+            else:
+                print(dlq.format_list(rows))
             return 0
         if args.action == "show":
             _print_json(await dlq.show(conn, args.id, why=args.why))
@@ -102,15 +98,12 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return _with_conn(settings, work)
 
 
-_OSLO = ZoneInfo("Europe/Oslo")
-
-
 def report_time(value: str) -> datetime:
     """An ISO date or time of ``--from``/``--to``; one without an offset is Norwegian local time
     (as samflyt reads the messages' own times): ``--from 2026-11-01`` starts the month at
     midnight in Norway, not at 01:00."""
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_OSLO)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=NORWAY)
 
 
 def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
@@ -123,7 +116,7 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
     dlq = sub.add_parser("dlq", help="list, show or replay dead letters")
     actions = dlq.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="newest dead letters (metadata only)")
-    listing.add_argument("--reason")
+    listing.add_argument("--reason", help="a reason (INVALID_PATIENT) or code (E31, bad-alarm)")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     show = actions.add_parser("show", help="one dead letter with its content (audited)")
@@ -131,7 +124,9 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
     show.add_argument("--why", required=True, help="why you read it (kept in the audit log)")
     replay = actions.add_parser("replay", help="re-inject the original bytes (audited)")
     replay.add_argument("ids", nargs="*")
-    replay.add_argument("--filter", metavar="REASON", help="every unreplayed one with REASON")
+    replay.add_argument(
+        "--filter", metavar="REASON", help="every unreplayed one with REASON (a reason or code)"
+    )
     replay.add_argument("--why", required=True, help="why (kept in the audit log)")
     handlers["dlq"] = _cmd_dlq
 

@@ -225,7 +225,7 @@ __all__ = [
     "connector_principal",
     "connector_principal_of",
     "principals",
-    "strimzi_users",
     "sink_principal",
+    "strimzi_users",
     "subscriber_principal",
 ]

@@ -24,6 +24,8 @@ from typing import Any
 
 import asyncpg
 
+from streams.text import aligned
+
 __all__ = ["COLUMNS", "DISCHARGED_TYPES", "READY_TYPE", "format_report", "quality_report"]
 
 READY_TYPE = "LOG_UTSKRIVNINGSKLAR"
@@ -115,7 +117,7 @@ def format_report(rows: list[dict[str, Any]], fmt: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    header = (
+    header: tuple[str, ...] = (
         "municip.",
         "type",
         "volume",
@@ -126,29 +128,19 @@ def format_report(rows: list[dict[str, Any]], fmt: str) -> str:
         "unanswered",
         "waiting",
     )
-    widths = (10, 28, 8, 9, 8, 10, 10, 11, 8)
-    lines = [
-        "".join(
-            f"{h:<{w}}" if i < 2 else f"{h:>{w}}"
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    ]
-    for r in rows:
-        values = [
-            r["municipality"],
-            r["msg_type"],
-            r["volume"],
-            r["rejected"],
+    table = [header] + [
+        (
+            str(r["municipality"]),
+            str(r["msg_type"]),
+            str(r["volume"]),
+            str(r["rejected"]),
             f"{r['share_rejected']:.1%}",
             "-" if r["median_s_to_apprec"] is None else f"{r['median_s_to_apprec']:.1f}",
             "-" if r["p95_s_to_apprec"] is None else f"{r['p95_s_to_apprec']:.1f}",
-            r["unanswered"],
-            r["waiting_after_ready"],
-        ]
-        lines.append(
-            "".join(
-                f"{v!s:<{w}}" if i < 2 else f"{v!s:>{w}}"
-                for i, (v, w) in enumerate(zip(values, widths, strict=True))
-            )
+            str(r["unanswered"]),
+            str(r["waiting_after_ready"]),
         )
-    return "\n".join(lines)
+        for r in rows
+    ]
+    return "\n".join(aligned(table, left=2))
+

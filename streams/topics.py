@@ -58,16 +58,23 @@ class TopicSpec:
 
 RAW_SOURCES = ("epj", "kjernejournal", "labresults", "citizen", "welfare")
 
+# What a raw record is keyed by (connectors._envelope.to_record, connectors.kjernejournal):
+# one sender's messages, or one patient's core-journal changes, stay in order on one partition.
+RAW_SENDER_KEY = "sender HER-id (the sending unit's when the envelope names one)"
+RAW_KEYS = {"kjernejournal": "pseudonymous patient key (event id when no patient)"}
+
 
 def raw_spec(name: str, source: str) -> TopicSpec:
     """The catalogue entry of one raw topic of a source family (a connector instance's own, see
     :mod:`streams.bindings`)."""
     return TopicSpec(
         name=name,
-        key="message id (as received)",
+        key=RAW_KEYS.get(source, RAW_SENDER_KEY),
         value_schema=None,
-        doc=f"Messages from {source} connectors as received: XML bytes with samflyt.* origin "
-        "headers (connector, received-at, authenticated sender) and W3C traceparent.",
+        doc=f"Messages from {source} connectors as received: KITH XML bytes (a MsgHead "
+        "envelope, or the own Message root of Epikrise, Svarrapport, Henvisning 1.x or "
+        "Rekvisisjon) with samflyt.* origin headers (connector, received-at, authenticated "
+        "sender) and W3C traceparent.",
         readers=("samflyt-pipeline",),
         retention_ms=30 * DAY_MS,
         writers=("connector",),

@@ -3,7 +3,8 @@
 A connector package depends on this package alone (it never imports faust or the stream app).
 Write a subclass of :class:`Source` or :class:`Sink`, declare its config as a subclass of
 :class:`SourceConfig` / :class:`SinkConfig`, register it under the entry-point group
-``samflyt.connectors``, and run :mod:`connectors.sdk.testing` against it.
+``samflyt.connectors``, and run :mod:`connectors.sdk.testing` against it. A source taking
+messages by HTTP builds on :class:`connectors.sdk.http.HttpSource`.
 """
 
 from __future__ import annotations

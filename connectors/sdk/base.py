@@ -126,9 +126,12 @@ class Source(Connector[SC]):
     async def commit(self, records: Sequence[Record]) -> None:
         """Called after every record in ``records`` is durably in Kafka — on its topic, or,
         for a record with ``error`` set, on the dead-letter topic — and its position stored.
-        Use it to acknowledge upstream (move a file, answer an HTTP request). Records skipped
-        as duplicates are committed too. Errors stop the runner; the records are then
-        offered again after restart and deduplicated by message id."""
+        Use it to acknowledge upstream (move a file, answer an HTTP request). ``error`` is
+        set on the records the source rejected and (since SDK 1.3) on those the broker
+        refused (e.g. too large for the topic): those are not published, and their message
+        ids not marked, so the same message sent again is published. Records skipped as
+        duplicates are committed too. Errors stop the runner; the records are then offered
+        again after restart and deduplicated by message id."""
 
     async def abandon(self, records: Sequence[Record], error: Exception) -> None:
         """Called when ``records`` could not be published and the runner is giving up (it is

@@ -13,12 +13,14 @@ The suites need pytest and pytest-asyncio; they touch nothing outside ``tmp_path
 localhost. They check: config validation reports every problem, naming each setting;
 start/stop are idempotent; health never raises; a source resumes from its committed positions
 and, after a crash between publish and commit, publishes nothing twice; records carry a W3C
-traceparent; a sink retries retriable failures and dead-letters fatal ones, and writing the
+traceparent and are messages samflyt's own parser reads (raw topics carry KITH XML); a sink
+retries retriable failures and dead-letters fatal ones, and writing the
 same record twice is harmless.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,7 +46,24 @@ __all__ = [
     "SinkConformance",
     "SourceConformance",
     "drive",
+    "why_unreadable",
 ]
+
+
+def why_unreadable(value: bytes) -> str | None:
+    """Why the pipeline would dead-letter ``value`` read from a raw topic (its AppRec code and
+    detail), or None: samflyt's own parser, then the business rules as a non-production
+    deployment applies them (synthetic test persons are accepted; the address register is
+    not asked)."""
+    from schemas.errors import MessageError
+    from schemas.xml import parse_message
+    from schemas.xml.rules import check_business_rules
+
+    try:
+        check_business_rules(parse_message(value), test_environment=True)
+    except MessageError as exc:
+        return f"{exc.code} {exc.detail}"
+    return None
 
 
 async def drive(runner: SourceRunner, publisher: MemoryPublisher, topic: str, expect: int,
@@ -138,9 +157,29 @@ class SourceConformance(_Lifecycle):
     """The suite for a :class:`Source`. Implement ``make_config``, ``invalid_config`` and
     :meth:`add_input`."""
 
+    publishes_messages: ClassVar[bool] = True
+    """False only for a source whose topic is not one of samflyt's raw topics: then its records
+    need not be messages samflyt's parser reads."""
+    add_input_timeout: ClassVar[float] = 10.0
+    """Seconds :meth:`add_input` may take before the test fails."""
+
     async def add_input(self, source: Any, count: int) -> None:
-        """Make ``count`` new, distinct messages available to the started ``source``."""
+        """Make ``count`` new, distinct messages available to the started ``source`` and
+        return: the suite polls only afterwards, so an ``add_input`` that waits for its
+        messages to be published (an HTTP POST answered on commit) must start a task for it."""
         raise NotImplementedError
+
+    async def _add_input(self, source: Any, count: int) -> None:
+        try:
+            await asyncio.wait_for(self.add_input(source, count), self.add_input_timeout)
+        except TimeoutError:
+            pytest.fail(
+                f"add_input(source, {count}) did not return within {self.add_input_timeout} s."
+                " It must make the messages available and return: the suite polls the source"
+                " only after it, so waiting for them to be published waits forever (start a"
+                " task for a call that is answered on commit, e.g. an HTTP POST)",
+                pytrace=False,
+            )
 
     async def _start(self, connector: Any) -> None:
         await connector.start({})
@@ -150,7 +189,7 @@ class SourceConformance(_Lifecycle):
         runner = SourceRunner(self.build(tmp_path), publisher, store)
         await runner.recover()
         await runner.source.start(await store.load(runner.name))
-        await self.add_input(runner.source, count)
+        await self._add_input(runner.source, count)
         await drive(runner, publisher, runner.config.topic, expect)
         return runner
 
@@ -174,7 +213,7 @@ class SourceConformance(_Lifecycle):
         runner = SourceRunner(self.build(tmp_path), publisher, store)
         source = runner.source
         await source.start({})
-        await self.add_input(source, 3)
+        await self._add_input(source, 3)
 
         async def crash(records: Sequence[Record]) -> None:
             raise _SimulatedCrash
@@ -190,6 +229,27 @@ class SourceConformance(_Lifecycle):
         await second.source.stop()
         ids = publisher.message_ids(runner.config.topic)
         assert sorted(set(ids)) == sorted(ids), "a message was published twice"
+
+    @pytest.mark.asyncio
+    async def test_records_are_messages_samflyt_reads(self, tmp_path: Path) -> None:
+        if not self.publishes_messages:
+            pytest.skip("publishes_messages is False: not a raw topic of samflyt")
+        store, publisher = MemoryPositionStore(), MemoryPublisher()
+        runner = await self._run(tmp_path, store, publisher, 2, 2)
+        await runner.source.stop()
+        sent = publisher.on(runner.config.topic)
+        assert sent, "the source published nothing for 2 inputs"
+        problems = [
+            f"record {i} ({len(item.value or b'')} bytes): {why}"
+            for i, item in enumerate(sent)
+            if (why := why_unreadable(item.value or b"")) is not None
+        ]
+        assert not problems, (
+            f"the pipeline would dead-letter what this source publishes to {runner.config.topic}:"
+            " raw topics take KITH XML, a MsgHead envelope or a standard's own root (see"
+            " 'What a raw topic takes' in docs/connectors.md; `samflyt samples write DIR` writes"
+            " examples)\n  " + "\n  ".join(problems)
+        )
 
     @pytest.mark.asyncio
     async def test_records_carry_traceparent(self, tmp_path: Path) -> None:

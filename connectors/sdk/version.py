@@ -12,8 +12,9 @@ from .exceptions import IncompatiblePluginError
 __all__ = ["SDK_VERSION", "check_compatible"]
 
 # 1.1: Record.timestamp on what sinks read; 1.2: delivery confirmations (Sink.delivers,
-# SinkConfig.confirmation_topic)
-SDK_VERSION = "1.2.0"
+# SinkConfig.confirmation_topic); 1.3: connectors.sdk.http (HttpSource), and Source.commit
+# gets a record the broker refused with its error
+SDK_VERSION = "1.3.0"
 
 
 def _major_minor(version: str, what: str) -> tuple[int, int]:

@@ -119,7 +119,9 @@ def connector_dead_letter(item: Record) -> dict[str, Any]:
         "failed_at": item.timestamp or datetime.now(UTC),
         "stage": _STAGE_OF_CONNECTOR.get(stage, "OTHER"),
         "reason": reason,
-        "reason_code": code if code[:1] in ("T", "E", "X") and code[1:].isdigit() else None,
+        # an AppRec code (T01, E21) or the connector's own (BadRecordError(code=…)), so an SRE
+        # sees it and can filter on it
+        "reason_code": code[:64] or None,
         "detail": f"{item.header(h.ERROR_CONNECTOR) or 'connector'} ({stage}): "
         + (item.header(h.ERROR_REASON) or code or "failed"),
         "message_id": message_id.strip().lower() if message_id else None,

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sdk.headers import MESSAGE_ID
+from connectors.sdk.headers import MESSAGE_ID, RECIPIENT_HER_ID
+from schemas.errors import MessageError
 from streams.routing.facts import facts_from_event
 from streams.stages.route import asked_question, quoted_question
 
-__all__ = ["JourneyRow", "journey_id_of_dead_letter", "rows_for"]
+__all__ = ["JourneyRow", "journey_id_of_dead_letter", "receiver_of_dead_letter", "rows_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,21 @@ def journey_id_of_dead_letter(r: dict[str, Any]) -> str:
     return f"deadletter:{r['dead_letter_id']}"
 
 
+def receiver_of_dead_letter(r: dict[str, Any]) -> str | None:
+    """Whom a dead letter was addressed to: the connector's ``samflyt.recipient-her-id``
+    header, else the receiver of the original's envelope when it can be read (a message a
+    business rule refused, e.g. for an unknown receiver, can); None for unreadable input."""
+    for header in (r.get("origin") or {}).get("headers") or ():
+        if header.get("key") == RECIPIENT_HER_ID and header.get("value"):
+            return bytes(header["value"]).decode("utf-8", errors="replace")
+    from schemas.xml import parse_message
+
+    try:
+        return parse_message(bytes(r.get("original") or b"")).receiver.her_id
+    except MessageError:
+        return None
+
+
 def _dead_letter(r: dict[str, Any], trace_id: str | None, written_at: datetime) -> list[JourneyRow]:
     message_id = journey_id_of_dead_letter(r)
     failed = _aware(r.get("failed_at"), written_at)
@@ -237,6 +253,7 @@ def _dead_letter(r: dict[str, Any], trace_id: str | None, written_at: datetime) 
         "message_id": message_id,
         "msg_type": r.get("msg_type"),
         "sender_her_id": r.get("sender_her_id"),
+        "recipient_her_id": receiver_of_dead_letter(r),
         "trace_id": trace_id,
     }
     rows = []

@@ -42,6 +42,7 @@ class Refusal:
     reason: str
     detail: str
     rule_id: str
+    person: str | None = None  # the citizen a refused portal grant was for (national id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,7 @@ def _as_test_traffic(grants: tuple[Grant, ...], refusals: tuple[Refusal, ...]) -
                     "TEST_TRAFFIC",
                     "test traffic reaches only its addressees, on the test topic",
                     g.rule_id,
+                    g.person,
                 )
             )
     return Routing(tuple(kept), tuple(refused))

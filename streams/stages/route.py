@@ -136,7 +136,10 @@ def route_event(
         record = delivery_record(event["event_id"], g, (EVENT, event), now, trace)
         deliveries.append(Delivery(g.topic, g.her_id, record, citizen))
         decisions.append(decision_record(facts, g, now, rules.version, trace, citizen))
-    decisions += [decision_record(facts, r, now, rules.version, trace) for r in routing.refusals]
+    decisions += [
+        decision_record(facts, r, now, rules.version, trace, _citizen_key(facts, r, person_key))
+        for r in routing.refusals
+    ]
     attributes = event.get("attributes") or {}
     # RefToParent and RefToConversation are often the same id: one answer, not two
     refs = tuple(dict.fromkeys(x for x in (facts.refers_to_parent, facts.conversation_id) if x))
@@ -196,14 +199,15 @@ def delivery_record(
 
 
 def _citizen_key(
-    facts: RoutingFacts, grant: Grant, person_key: Callable[[str], str]
+    facts: RoutingFacts, outcome: Grant | Refusal, person_key: Callable[[str], str]
 ) -> str | None:
-    """The pseudonymous key of the citizen a portal grant is for; None for any other grant."""
-    if grant.person is None:
+    """The pseudonymous key of the citizen a portal grant (or its refusal) is for; None for
+    any other decision."""
+    if outcome.person is None:
         return None
-    if grant.person == facts.national_id and facts.patient_key:
+    if outcome.person == facts.national_id and facts.patient_key:
         return facts.patient_key
-    return person_key(grant.person)
+    return person_key(outcome.person)
 
 
 def decision_record(

@@ -34,10 +34,19 @@ Builder = Callable[[m.Envelope, random.Random], bytes]
 
 
 class Emitter:
-    def __init__(self, world: SyntheticWorld, seed: int, target_size: int | None = None) -> None:
+    def __init__(
+        self,
+        world: SyntheticWorld,
+        seed: int,
+        target_size: int | None = None,
+        starts_at: datetime | None = None,
+    ) -> None:
+        """``starts_at`` is the clock's start (Norwegian local time, as a message's GenDate);
+        by default 07:30 on the world's day."""
         self.world = world
         self.rng = random.Random(f"samflyt-traffic-{seed}")
-        self.now = datetime.combine(world.as_of, time(7, 30))
+        self.started_at = starts_at or datetime.combine(world.as_of, time(7, 30))
+        self.now = self.started_at
         self.target_size = target_size
         self.admitted: dict[str, list[str]] = {}  # patient → hospital departments
         self.discharged: dict[str, list[str]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from streams.registries.records import PartyKind
@@ -415,14 +416,31 @@ def _home_care_patients(world: SyntheticWorld) -> list[SyntheticPatient]:
 
 
 def scenario_traffic(
-    world: SyntheticWorld, seed: int = 1, target_size: int | None = None
+    world: SyntheticWorld,
+    seed: int = 1,
+    target_size: int | None = None,
+    ends_at: datetime | None = None,
 ) -> Iterator[TrafficItem]:
     """Every scenario of issue 4, in order, for home-care patients with proxies (so every
-    rule has someone to reach). Deterministic per (world, seed)."""
-    e = Emitter(world, seed, target_size)
+    rule has someone to reach). Deterministic per (world, seed).
+
+    ``ends_at`` (Norwegian local time) dates the traffic so its last message was written then,
+    as traffic sent now is: by default it is dated on the world's day, and a time to receipt
+    measured from its GenDate would be the years since."""
+    starts_at = None
+    if ends_at is not None:
+        probe = Emitter(world, seed, target_size)
+        _scenarios(probe, world)
+        starts_at = ends_at - (probe.now - probe.started_at)
+    yield from _scenarios(Emitter(world, seed, target_size, starts_at), world)
+
+
+def _scenarios(e: Emitter, world: SyntheticWorld) -> list[TrafficItem]:
     patients = _home_care_patients(world)
+    items: list[TrafficItem] = []
     for i, scenario in enumerate(SCENARIOS.values()):
-        yield from scenario(e, patients[i % len(patients)])
+        items += scenario(e, patients[i % len(patients)])
+    return items
 
 
 # (weight, scenario) — a realistic day: results dominate, then PLO and dialogue.

@@ -15,12 +15,12 @@ from typing import Any, ClassVar
 import aiohttp
 import pytest
 
-from connectors.epj._auth import token_digest
 from connectors.epj.filedrop import FileDropSource
 from connectors.epj.http_ingest import HttpIngestSource
 from connectors.kjernejournal import OutboxSource
 from connectors.labresults import LabFileDropSource, LabHttpSource
 from connectors.sdk import Position, Record, headers
+from connectors.sdk.http import token_digest
 from connectors.sdk.testing import ConfigConformance, SinkConformance, SourceConformance
 from connectors.sinks.epj_delivery import EpjDeliverySink
 from connectors.sinks.message_store import MessageStoreSink

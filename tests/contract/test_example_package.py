@@ -41,3 +41,20 @@ def test_the_example_package_passes_the_conformance_suite() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "passed" in result.stdout
+
+
+def test_the_example_package_type_checks_with_its_own_config(tmp_path: Path) -> None:
+    """As its author runs mypy: in its own directory, with its pyproject's settings (strict,
+    pydantic's plugin), samflyt's typed packages from this tree (the lint target does this)."""
+    root = EXAMPLE.parents[1]
+    # its own config, not samflyt's found further up
+    mypy = ["mypy", "--config-file", "pyproject.toml", "--cache-dir", str(tmp_path / "cache")]
+    result = subprocess.run(
+        [sys.executable, "-m", *mypy, "src", "tests"],
+        cwd=EXAMPLE,
+        env={**os.environ, "MYPYPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -11,10 +11,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from connectors.epj._auth import token_digest
 from connectors.epj.http_ingest import HttpIngestConfig, HttpIngestSource
 from connectors.kafka_security import KafkaConnection
 from connectors.runner import run
+from connectors.sdk.http import token_digest
 from tests.integration.connectors.helpers import message_ids, read_topic, wait_for
 from tests.unit.connectors.messages import DIALOG_SENDER, dialog
 

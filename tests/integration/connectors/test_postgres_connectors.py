@@ -4,6 +4,7 @@ the conformance suite and end to end."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +22,11 @@ from connectors.sinks.message_store import MessageStoreConfig, MessageStoreSink
 from tests.integration.connectors.helpers import produce, wait_for
 
 pytestmark = pytest.mark.integration
+
+CRITICAL_INFO = (
+    Path(__file__).resolve().parents[3] / "streams" / "synthetic" / "samples"
+    / "012-7-core-journal-critical-samflyt_kj_kritisk_info.xml"
+)
 
 
 class TestOutboxConformance(SourceConformance):
@@ -54,13 +60,21 @@ class TestOutboxConformance(SourceConformance):
 
     async def add_input(self, source: Any, count: int) -> None:
         for _ in range(count):
+            event_id = uuid.uuid4()
             await self.conn.execute(
                 f"INSERT INTO {self.table} (event_id, event_type, patient_key, payload)"
-                " VALUES ($1, 'CRITICAL_INFO', $2, $3)",
-                uuid.uuid4(),
+                " VALUES ($1, 'SAMFLYT_KJ_KRITISK_INFO', $2, $3)",
+                event_id,
                 uuid.uuid4().hex,
-                b'{"change": 1}',
+                critical_info(str(event_id)),
             )
+
+
+def critical_info(message_id: str) -> bytes:
+    """A core-journal change as the outbox holds it: samflyt's MsgHead-wrapped event (the
+    bundled sample, with ``message_id``), which the conformance suite parses."""
+    data = CRITICAL_INFO.read_bytes()
+    return re.sub(rb"<MsgId>[^<]*</MsgId>", f"<MsgId>{message_id}</MsgId>".encode(), data, count=1)
 
 
 async def test_notify_wakes_the_feed_before_the_polling_interval(database_url: str) -> None:

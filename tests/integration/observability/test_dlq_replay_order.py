@@ -93,3 +93,28 @@ async def test_two_filtered_replays_at_once_send_a_dead_letter_once(
     finally:
         await other.close()
     assert sent == ["first"]
+
+
+async def test_the_list_filters_on_a_code_and_names_the_receiver_from_the_journey(
+    db: asyncpg.Connection,
+) -> None:
+    """A connector's own code (``BadRecordError(code=…)``) could not be filtered on, and the
+    list named no receiver."""
+    from streams.dlq import format_list, list_dead
+
+    code = f"bad-alarm-{uuid.uuid4().hex[:8]}"
+    letter_id = uuid.uuid4()
+    await db.execute(
+        "INSERT INTO dead_letters (dead_letter_id, failed_at, stage, reason, reason_code, detail,"
+        " journey_id, sender_her_id, origin_topic, origin_headers, original) VALUES"
+        " ($1, $2, 'INGEST', 'OTHER', $3, 'x', $4, '6501000', 'raw.welfare', '[]'::jsonb, 'x')",
+        letter_id, datetime.now(UTC), code, f"j-{letter_id}",
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO message_journey (message_id, step, at, stage, recipient_her_id)"
+        " VALUES ($1, 'deadlettered', now(), 'ingest', '6501010')",
+        f"j-{letter_id}",
+    )
+    rows = await list_dead(db, reason=code)
+    assert [(r["dead_letter_id"], r["recipient_her_id"]) for r in rows] == [(letter_id, "6501010")]
+    assert "6501010" in format_list(rows) and await list_dead(db, reason="OTHER", limit=1000)

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import test_utils
 
-from connectors.epj._auth import token_digest
 from connectors.epj.http_ingest import HttpIngestConfig, HttpIngestSource, build_app
 from connectors.sdk import Record, headers
+from connectors.sdk.http import token_digest
 from tests.unit.connectors.messages import DIALOG_SENDER, dialog
 
 TOKEN = "kattskinnet-secret-token"
@@ -38,8 +38,9 @@ class FakePublisher:
     def __init__(self) -> None:
         self.records: list[Record] = []
 
-    async def __call__(self, record: Record) -> None:
+    async def __call__(self, record: Record) -> Record:
         self.records.append(record)
+        return record
 
 
 @pytest.fixture

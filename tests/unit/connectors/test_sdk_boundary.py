@@ -4,7 +4,8 @@ import sys
 
 def test_sdk_imports_neither_faust_nor_streams() -> None:
     code = (
-        "import sys, connectors.sdk, connectors.sdk.testing, connectors.registry\n"
+        "import sys, connectors.sdk, connectors.sdk.testing, connectors.sdk.http\n"
+        "import connectors.registry\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('faust', 'streams', 'mode'))\n"
         "print(','.join(bad))\n"
     )

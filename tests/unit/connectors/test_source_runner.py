@@ -132,6 +132,28 @@ async def test_a_fatal_broker_error_dead_letters_the_record() -> None:
     assert headers.get_header(dead.headers, headers.ERROR_STAGE) == "publish"
 
 
+class RecordTooLarge(Exception):
+    pass
+
+
+async def test_a_record_the_broker_refuses_is_committed_with_its_error_and_a_resend_is_taken(
+) -> None:
+    ListSource.items = [rec(0), rec(1)]
+    store, pub = MemoryPositionStore(), MemoryPublisher()
+    pub.fail_next, pub.error = 1, RecordTooLarge("larger than the topic's max.message.bytes")
+    runner = SourceRunner(ListSource(config(dead_letter_topic="dlq")), pub, store)
+    await runner.source.start({})
+    await runner.process(await runner.source.poll(10))
+    refused, good = runner.source.committed
+    assert refused.error is not None and refused.error.code == "RecordTooLarge"
+    assert "max.message.bytes" in str(refused.error)
+    assert good.error is None
+    assert set(store.published["list"]) == {"m1"} and not await store.pending("list")
+    # the sender sends the same message again (smaller): it is published, not skipped
+    await runner.process([rec(0)])
+    assert pub.message_ids("raw") == ["m1", "m0"]
+
+
 async def test_message_ids_are_deduplicated_per_sender_and_empty_ones_not_at_all() -> None:
     def keyed(i: int, sender: bytes, message_id: str) -> Record:
         return Record(

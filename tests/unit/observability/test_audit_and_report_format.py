@@ -55,6 +55,28 @@ def test_report_formats() -> None:
     assert "0301" in table and "25.0%" in table and "-" in table
 
 
+def test_the_report_table_keeps_wide_figures_apart_under_their_headers() -> None:
+    row = {
+        "municipality": "5401",
+        "msg_type": "DIALOG_HELSEFAGLIG",
+        "volume": 2,
+        "rejected": 1,
+        "share_rejected": 0.5,
+        "median_s_to_apprec": 79293804.7,
+        "p95_s_to_apprec": 79295008.0,
+        "unanswered": 12345678901,
+        "waiting_after_ready": 0,
+    }
+    header, line = format_report([row], "table").splitlines()
+    assert line.split() == [
+        "5401", "DIALOG_HELSEFAGLIG", "2", "1", "50.0%", "79293804.7", "79295008.0",
+        "12345678901", "0",
+    ]  # fmt: skip
+    # each figure ends where its column's header ends
+    for name, value in (("share", "50.0%"), ("median s", "79293804.7"), ("p95 s", "79295008.0")):
+        assert header.index(name) + len(name) == line.index(value) + len(value)
+
+
 def test_a_reason_that_is_blank_or_not_text_is_refused_before_anything_is_done() -> None:
     assert reason_text("  incident 42 ") == "incident 42"
     undecodable = b"hendelse \xe6".decode("utf-8", "surrogateescape")  # Latin-1 in argv

@@ -11,14 +11,16 @@ from prometheus_client import REGISTRY
 from connectors._confirmation import confirmation
 from connectors._deadletter import dead_letter
 from connectors.sdk import BadRecordError
-from connectors.sdk.headers import MESSAGE_ID
+from connectors.sdk.headers import MESSAGE_ID, RECIPIENT_HER_ID
 from connectors.sdk.records import Position, Record
 from schemas.catalogue import CANONICAL_EVENT
 from schemas.codec import default_codec
+from schemas.xml import parse_message
 from streams.journey.collect import collect
 from streams.journey.provenance import ATTEMPT
 from streams.journey.rows import rows_for
 from tests.unit.avro.samples import DOMAIN_MESSAGES, canonical_event, records
+from tests.unit.connectors.messages import dialog
 from tests.unit.routing.test_citizen_decisions import lab_result_routed
 
 CODEC = default_codec()
@@ -128,10 +130,29 @@ def test_a_connectors_dead_letters_are_filed_where_the_dlq_tools_find_them() -> 
     #  origin topic, partition, offset, key, headers, original, trace_id)
     assert source[2:5] == ("INGEST", "MALFORMED", "T01") and source[6:8] == ("m-1", "m-1")
     assert source[10] == "test.x.raw.epj" and source[15] == b"<MsgHead"  # replayed there
-    assert sink[2:5] == ("DELIVER", "DELIVERY_FAILED", None)
+    assert sink[2:5] == ("DELIVER", "DELIVERY_FAILED", "http-400")  # the connector's code
     assert sink[10:13] == ("test.x.delivery.gp", 3, 42) and sink[15] == b"avro delivery bytes"
     assert {r.step for r in rows} == {"deadlettered"}
     assert collect(CODEC, CANONICAL, batch)[1][0][0] == source[0]  # read again: the same id
+
+
+def test_a_connectors_own_error_code_is_kept_and_its_receiver_is_on_the_journey() -> None:
+    """BadRecordError(code="bad-alarm") was listed as OTHER with no code, so no SRE could
+    filter on it; the receiver named by the envelope or the connector's header was "?"."""
+    alarm = Record(
+        b'{"id": 1}', key=b"6501000",
+        headers=((MESSAGE_ID, b"a-1"), (RECIPIENT_HER_ID, b"6501010")),
+    )  # fmt: skip
+    unknown = Record(dialog("d-1"), key=b"56704", headers=((MESSAGE_ID, b"d-1"),))
+    batch = [
+        _connector_letter(alarm, BadRecordError("not an alarm", code="bad-alarm"), "source", 1),
+        _connector_letter(unknown, BadRecordError("no such unit", code="E21"), "source", 2),
+    ]
+    rows, dead = collect(CODEC, CANONICAL, batch)
+    assert [d[3:5] for d in dead] == [("OTHER", "bad-alarm"), ("UNKNOWN_RECEIVER", "E21")]
+    receivers = {r.message_id: r.recipient_her_id for r in rows}
+    assert receivers == {"a-1": "6501010", "d-1": parse_message(dialog()).receiver.her_id}
+    assert receivers["d-1"]
 
 
 def test_a_sinks_confirmation_of_a_routed_delivery_is_its_delivered_step() -> None:
@@ -173,3 +194,23 @@ def test_a_sinks_confirmation_of_a_routed_delivery_is_its_delivered_step() -> No
         "lane": "helsenorge",
         "delivery_id": str(portal[0].record["delivery_id"]),
     }
+
+
+def test_a_message_refused_at_validation_is_received_to_the_receiver_its_envelope_names() -> None:
+    """`samflyt trace` showed "to ?" for a dead letter whose detail names the receiver."""
+    letter = {
+        "dead_letter_id": "6f1c2d0e-0000-4000-8000-000000000001",
+        "failed_at": WRITTEN,
+        "stage": "VALIDATE",
+        "reason": "UNKNOWN_RECEIVER",
+        "reason_code": "E21",
+        "detail": "receiver HER-id 99 is not known",
+        "message_id": "d-2",
+        "original": dialog("d-2"),
+        "origin": {"topic": "test.x.raw.epj", "headers": []},
+    }
+    rows = rows_for("DeadLetter", letter, trace_id=None, written_at=WRITTEN)
+    assert [(r.step, r.recipient_her_id) for r in rows] == [
+        ("received", parse_message(dialog()).receiver.her_id),
+        ("deadlettered", parse_message(dialog()).receiver.her_id),
+    ]

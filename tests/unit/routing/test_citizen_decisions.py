@@ -68,3 +68,19 @@ def test_each_delivery_carries_its_ids_and_citizen_key_in_headers_never_a_nation
         assert PATIENT_ID.encode() not in b"".join(hs.values())
     portal = {d.recipient_key for d in outcome.deliveries if d.key == "902"}
     assert portal == {"pk1", person_key("daughter-id")}
+
+
+def test_each_citizen_refused_test_traffic_is_a_refusal_of_its_own() -> None:
+    """Test traffic never reaches the citizen portal: the patient and the proxy are each
+    refused, as two decisions (and two journey steps), not one id written twice."""
+    event = _event("SVAR_LAB", "400", "300", {})
+    event["standard_version"] = "1.4"
+    event["is_test"] = True
+    decisions = _route(event).decisions
+    portal = [d for d in decisions if d["party_her_id"] == "902"]
+    assert {(d["outcome"], d["reason"], d["recipient_key"]) for d in portal} == {
+        ("REFUSED", "TEST_TRAFFIC", "pk1"),
+        ("REFUSED", "TEST_TRAFFIC", person_key("daughter-id")),
+    }
+    ids = [d["decision_id"] for d in decisions]
+    assert len(set(ids)) == len(ids)

@@ -87,3 +87,24 @@ def test_question_answer_and_overdue(items: list) -> None:  # type: ignore[type-
 def test_alarm_high_priority(items: list) -> None:  # type: ignore[type-arg]
     alarm = next(i.expected for i in items if i.expected.msg_type == "SAMFLYT_ALARM")
     assert alarm.priority == "high" and len(alarm.recipients) == 1
+
+
+def test_the_demo_dates_its_traffic_as_written_just_before_it_is_sent() -> None:
+    """The quality report measures time to receipt from each message's GenDate: traffic dated
+    on the synthetic world's day made the demo's medians years long."""
+    import re
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from streams.demo import demo_traffic
+    from streams.synthetic import build_world
+
+    now = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
+    local = now.astimezone(ZoneInfo("Europe/Oslo")).replace(tzinfo=None)  # 02:30 in Norway
+    dates = [
+        datetime.fromisoformat(m[1].decode())
+        for item in demo_traffic(build_world(1, "small"), 7, now)
+        if (m := re.search(rb"<GenDate>([^<]+)</GenDate>", item.data)) is not None
+    ]
+    assert max(dates) == local
+    assert min(dates) > local - timedelta(hours=2)
