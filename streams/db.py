@@ -209,6 +209,14 @@ async def check_database(settings: Settings, environ: Mapping[str, str] | None =
         await conn.close()
 
 
+def describe_database(url: str) -> str:
+    """Where a database URL points, for a command's first line: host, port, database and
+    role, never a password."""
+    parts = urlsplit(url)
+    who = f" as {parts.username}" if parts.username else ""
+    return f"PostgreSQL {parts.hostname}:{parts.port or 5432}{parts.path or '/'}{who}"
+
+
 def with_database(url: str, name: str) -> str:
     """``url`` naming database ``name`` instead (role, host and TLS options kept)."""
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))

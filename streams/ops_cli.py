@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from streams.db import connect
+from streams.db import connect, describe_database
 from streams.settings import Settings
 from streams.text import NORWAY
 
@@ -20,6 +20,10 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
+    # on stderr, so JSON on stdout stays JSON: which instance the answer comes from
+    url = settings.database_url.get_secret_value()
+    print(f"samflyt: {describe_database(url)}", file=sys.stderr)
+
     async def run() -> int:
         conn = await connect(settings)
         try:

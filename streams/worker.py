@@ -12,7 +12,7 @@ import faust
 
 from connectors.sdk.logs import configure_logging, logging_config
 from streams.admin import ensure_topics
-from streams.db import check_database
+from streams.db import check_database, describe_database
 from streams.pipeline import Pipeline, build_pipeline
 from streams.principals import WORKER
 from streams.settings import Settings
@@ -66,7 +66,9 @@ def use_event_loop(name: str) -> None:
 
 
 async def _prepare(settings: Settings) -> None:
-    print(f"samflyt worker: {settings.kafka(WORKER).describe()}", file=sys.stderr, flush=True)
+    database = describe_database(settings.database_url.get_secret_value())
+    print(f"samflyt worker: {settings.kafka(WORKER).describe()}, {database}", file=sys.stderr,
+          flush=True)
     await check_database(settings)  # migrating is `samflyt migrate`'s, as the owner role
     created = await ensure_topics(settings)
     log.info("worker prepared", extra={"topics_created": len(created)})

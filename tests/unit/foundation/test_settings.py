@@ -213,3 +213,11 @@ def test_a_broken_settings_file_is_named_without_quoting_it(
     with pytest.raises(ConfigError, match="not valid YAML at line") as info:
         load_settings()
     assert secret[:12] not in str(info.value)
+
+
+def test_a_command_names_the_database_it_reaches_without_its_password() -> None:
+    from streams.db import describe_database
+
+    line = describe_database("postgresql://samflyt_app:s3cret@127.0.0.1:25432/samflyt?sslmode=verify-full")
+    assert line == "PostgreSQL 127.0.0.1:25432/samflyt as samflyt_app"
+    assert "s3cret" not in line
