@@ -3,7 +3,7 @@
 # artifacts, secured as in production: clients speak SASL_SSL (TLS + SCRAM-SHA-512/256), the
 # controller listener takes only the broker's own certificate (mutual TLS), and the KRaft
 # StandardAuthorizer refuses whatever no ACL allows. PLAINTEXT is not offered.
-# Usage: kafka.sh fetch|start|stop|status|bootstrap|cafile
+# Usage: kafka.sh fetch|start|stop|status|bootstrap|mtls-bootstrap|cafile|client-cert PRINCIPAL
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../env.sh
@@ -100,12 +100,13 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
-listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT,CONTROLLER://127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT
+listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT,MTLS://127.0.0.1:$SAMFLYT_KAFKA_MTLS_PORT,CONTROLLER://127.0.0.1:$SAMFLYT_KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$SAMFLYT_KAFKA_PORT,MTLS://127.0.0.1:$SAMFLYT_KAFKA_MTLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
-# clients: TLS + SASL SCRAM; the controller: mutual TLS with this broker's certificate only
-listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+# clients: TLS + SASL SCRAM, or mutual TLS (MTLS: the certificate's CN is the principal);
+# the controller: mutual TLS with this broker's certificate only
+listener.security.protocol.map=SASL_SSL:SASL_SSL,MTLS:SSL,CONTROLLER:SSL
 sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
@@ -119,6 +120,7 @@ ssl.truststore.location=$tls/ca.pem
 ssl.endpoint.identification.algorithm=https
 ssl.enabled.protocols=TLSv1.3,TLSv1.2
 listener.name.controller.ssl.client.auth=required
+listener.name.mtls.ssl.client.auth=required
 # the controller listener's principal is the certificate's CN (only the broker holds one)
 ssl.principal.mapping.rules=RULE:^CN=([^,]+),O=.*\$/\$1/,DEFAULT
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
@@ -171,8 +173,8 @@ start() {
     echo "$SECURITY_LAYOUT" > "$home/security.layout"
   fi
   # another process on our ports would answer the readiness check in our broker's place
-  for port in "$SAMFLYT_KAFKA_PORT" "$SAMFLYT_KAFKA_CONTROLLER_PORT"; do
-    port_free "$port" || die "port $port is taken by another process (SAMFLYT_KAFKA_PORT / SAMFLYT_KAFKA_CONTROLLER_PORT)"
+  for port in "$SAMFLYT_KAFKA_PORT" "$SAMFLYT_KAFKA_CONTROLLER_PORT" "$SAMFLYT_KAFKA_MTLS_PORT"; do
+    port_free "$port" || die "port $port is taken by another process (SAMFLYT_KAFKA_PORT / _CONTROLLER_PORT / _MTLS_PORT)"
   done
   log "starting kafka $KAFKA_VERSION on 127.0.0.1:$SAMFLYT_KAFKA_PORT"
   setsid nohup java -Xms256m "-Xmx$SAMFLYT_KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
@@ -205,6 +207,22 @@ ready() {  # ready SECONDS: the broker answers the admin over TLS + SCRAM, every
   python3 "$here/wait_ready.py" 127.0.0.1 "$SAMFLYT_KAFKA_PORT" "$1" "$tls/ca.pem" "$users/admin.password"
 }
 
+client_cert() {  # client_cert PRINCIPAL: a certificate of the local CA whose CN is PRINCIPAL
+  local name=$1 dir="$tls/clients"
+  case "$name" in ''|*[!A-Za-z0-9._-]*) die "a principal name is letters, digits, . _ -" ;; esac
+  case "$name" in admin|samflyt-broker) die "$name is a super user: no client certificate is made for it" ;; esac
+  [ -s "$tls/ca.key" ] || die "no local CA yet: start the broker once first"
+  ( umask 077; mkdir -p "$dir"
+    [ -s "$dir/$name.pem" ] || {
+      openssl req -new -nodes -newkey rsa:2048 -sha256 -subj "/O=samflyt local/CN=$name" \
+        -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null
+      printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' > "$dir/$name.ext"
+      openssl x509 -req -in "$dir/$name.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+        -days 825 -sha256 -extfile "$dir/$name.ext" -out "$dir/$name.pem" 2>/dev/null
+      rm -f "$dir/$name.csr" "$dir/$name.ext"; } ) || die "making the client certificate failed"
+  echo "$dir/$name.pem $dir/$name.key"
+}
+
 status() {
   if pid=$(running_pid) && ready 2; then
     echo "kafka: running (pid $pid) at 127.0.0.1:$SAMFLYT_KAFKA_PORT, version $KAFKA_VERSION"
@@ -229,5 +247,7 @@ case "${1:-}" in
   status) status ;;
   bootstrap) echo "127.0.0.1:$SAMFLYT_KAFKA_PORT" ;;
   cafile) echo "$tls/ca.pem" ;;
-  *) echo "usage: $0 fetch|start|stop|status|bootstrap|cafile" >&2; exit 2 ;;
+  mtls-bootstrap) echo "127.0.0.1:$SAMFLYT_KAFKA_MTLS_PORT" ;;
+  client-cert) client_cert "${2:-}" ;;
+  *) echo "usage: $0 fetch|start|stop|status|bootstrap|mtls-bootstrap|cafile|client-cert PRINCIPAL" >&2; exit 2 ;;
 esac

@@ -117,6 +117,7 @@ class PrivateKafka:
     state_dir: Path
     port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
+    mtls_port: int = field(default_factory=free_port)
 
     @property
     def bootstrap(self) -> str:
@@ -147,6 +148,7 @@ class PrivateKafka:
             "SAMFLYT_STATE_DIR": str(self.state_dir),
             "SAMFLYT_KAFKA_PORT": str(self.port),
             "SAMFLYT_KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "SAMFLYT_KAFKA_MTLS_PORT": str(self.mtls_port),
             "SAMFLYT_KAFKA_HEAP": "512M",
         }
 

@@ -7,6 +7,7 @@ principals and grants of a deployment of its own (the ``settings`` fixture appli
 from __future__ import annotations
 
 import ssl
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,10 +22,16 @@ from aiokafka.errors import (
 )
 
 from connectors.kafka import KafkaBatchReader, KafkaPublisher, Outgoing
-from connectors.kafka_security import KafkaAccessError, KafkaConnection, start_client
+from connectors.kafka_security import (
+    KafkaAccessError,
+    KafkaConnection,
+    KafkaSecurity,
+    start_client,
+)
 from streams.admin import ensure_topics
 from streams.principals import JOURNEY, OPERATOR, WORKER, connector_principal, sink_principal
 from streams.settings import Settings
+from tests.integration.services import INFRA
 
 
 @pytest.fixture
@@ -152,3 +159,40 @@ async def test_a_consumer_group_outside_the_principal_s_own_is_refused(topics: S
             await consumer.start()
     finally:
         await consumer.stop()
+
+
+def _client_certificate(principal: str) -> tuple[Path, Path]:
+    out = subprocess.run(
+        ["bash", str(INFRA / "kafka" / "kafka.sh"), "client-cert", principal],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    return Path(out[0]), Path(out[1])
+
+
+def _mtls(settings: Settings, principal: str | None) -> KafkaConnection:
+    """The broker's mutual-TLS listener, with a client certificate naming ``principal``."""
+    bootstrap = subprocess.run(
+        ["bash", str(INFRA / "kafka" / "kafka.sh"), "mtls-bootstrap"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    cert, key = _client_certificate(principal) if principal else (None, None)
+    return KafkaConnection(
+        bootstrap,
+        KafkaSecurity(protocol="SSL", cafile=settings.kafka_ssl_cafile, certfile=cert,
+                      keyfile=key, mechanism=None),
+    )
+
+
+async def test_mutual_tls_names_the_principal_by_its_certificate(topics: Settings) -> None:
+    epj = _mtls(topics, connector_principal("epj"))
+    assert not isinstance(await _publish(epj, topics.topic("raw.epj")), BaseException)
+    refused = await _publish(epj, topics.topic("raw.labresults"))
+    assert isinstance(refused, TopicAuthorizationFailedError)
+
+
+async def test_the_mutual_tls_listener_refuses_a_client_without_a_certificate(
+    topics: Settings,
+) -> None:
+    anonymous = _mtls(topics, None)
+    with pytest.raises((KafkaAccessError, KafkaConnectionError)):
+        await start_client(AIOKafkaProducer(**anonymous.options()), anonymous)
