@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from connectors.kafka_security import KafkaAccessError, start_client
+from connectors.kafka_security import KafkaAccessError, KafkaConnection, start_client
 from connectors.sdk import MAX_RECORD_BYTES
 from schemas.errors import SamflytError
 from streams.bindings import bindings_for, catalogue_for
@@ -72,7 +73,10 @@ async def ensure_topics(
             # another worker may create them first: that is the state we want
             try:
                 with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(wanted)
+                    response = await admin.create_topics(wanted)
+                    _raise_refusals(response.topic_errors, kafka)
+            except KafkaAccessError:
+                raise
             except KafkaError as exc:
                 raise BrokerUnavailable(f"creating topics failed: {exc}") from exc
             log.info("created topics", extra={"count": len(wanted)})
@@ -89,6 +93,25 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+_TOPIC_ALREADY_EXISTS = 36
+_TOPIC_AUTHORIZATION_FAILED = 29
+
+
+def _raise_refusals(topic_errors: Iterable[tuple[Any, ...]], kafka: KafkaConnection) -> None:
+    """CreateTopics answers per topic and aiokafka raises for none of them: a topic the
+    principal may not create must stop start-up, not be counted as created."""
+    denied = [t[0] for t in topic_errors if t[1] == _TOPIC_AUTHORIZATION_FAILED]
+    if denied:
+        raise KafkaAccessError(
+            f"principal {kafka.principal or 'this client'} may not create {', '.join(denied)}:"
+            " a CREATE ACL is missing (`samflyt kafka acls plan` shows the grants)"
+        )
+    failed = [f"{t[0]} (error {t[1]})" for t in topic_errors
+              if t[1] not in (0, _TOPIC_ALREADY_EXISTS)]
+    if failed:
+        raise BrokerUnavailable(f"creating topics failed: {', '.join(failed)}")
 
 
 _LIMIT = "max.message.bytes"

@@ -196,3 +196,10 @@ async def test_the_mutual_tls_listener_refuses_a_client_without_a_certificate(
     anonymous = _mtls(topics, None)
     with pytest.raises((KafkaAccessError, KafkaConnectionError)):
         await start_client(AIOKafkaProducer(**anonymous.options()), anonymous)
+
+
+async def test_a_principal_without_create_rights_is_refused_not_counted_as_created(
+    settings: Settings,
+) -> None:
+    with pytest.raises(KafkaAccessError, match=r"samflyt-journey may not create"):
+        await ensure_topics(settings, principal=JOURNEY)
