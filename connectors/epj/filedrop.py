@@ -1,15 +1,18 @@
 """EPJ file drop: publishes complete XML files from an inbox, then moves them to ``done/``.
 
-Bad files (unreadable XML, wrong type, forged sender, too big) go to the dead-letter topic and
-then to ``failed/`` with a ``.reason.txt`` beside them. A file leaves the inbox only after its
-record is acknowledged by the broker, and the runner deduplicates by message id, so a crash at
-any point loses nothing and publishes nothing twice.
+Bad files (unreadable XML, wrong type, a sender the inbox may not send as, too big, not a
+regular file, unreadable) go to the dead-letter topic and then to ``failed/`` (``0700``) with a
+``.reason.txt`` (``0600``) beside them, while the rest of the inbox flows. Files are opened
+without following links and their size checked before reading (:mod:`._files`). A file leaves
+the inbox only after its record is acknowledged by the broker, and the runner deduplicates by
+message id, so a crash at any point loses nothing and publishes nothing twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,9 +24,18 @@ from .._envelope import accepts, read_envelope, to_record
 from ..sdk import MAX_MESSAGE_BYTES, BadRecordError, Position, Record, Source, SourceConfig
 from ..sdk.base import Health, HealthStatus
 from ._auth import permitted_sender
-from ._files import Stability, is_candidate, move_aside, write_reason
+from ._files import (
+    FileRefusal,
+    Stability,
+    ensure_private_dir,
+    is_candidate,
+    make_private,
+    move_aside,
+    read_inbox_file,
+    write_reason,
+)
 
-__all__ = ["FileDropConfig", "FileDropSource", "map_file"]
+__all__ = ["FileDropConfig", "FileDropSource", "map_file", "refused_file"]
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +49,17 @@ class FileDropConfig(SourceConfig):
     scan_interval: float = Field(0.5, gt=0, le=60)
     max_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1, le=MAX_MESSAGE_BYTES)
     accept_types: list[str] | None = Field(None, description="message-type globs; None: all")
-    sender_her_ids: list[str] | None = Field(
-        None, description="HER-ids this inbox may send as; None: not checked"
+    # required: whoever can write the inbox can otherwise send as any organisation
+    sender_her_ids: list[str] = Field(
+        min_length=1, description="HER-ids this inbox may send as, its units' included"
     )
+
+
+def refused_file(name: str, refusal: FileRefusal) -> Record:
+    """The record of a file that was not read: empty (its bytes, if any, stay in ``failed/``),
+    rejected with why, naming the file."""
+    error = BadRecordError(f"file {name} {refusal.reason}", code=refusal.code)
+    return Record(b"", position=Position("inbox", name)).rejected(error)
 
 
 def map_file(name: str, data: bytes, config: FileDropConfig) -> Record:
@@ -59,12 +79,10 @@ def map_file(name: str, data: bytes, config: FileDropConfig) -> Record:
     if not accepts(config.accept_types, envelope.msg_type):
         error = BadRecordError(f"message type {envelope.msg_type} not accepted here", code="T10")
         return Record(data, position=position).rejected(error)
-    sender = None
-    if config.sender_her_ids is not None:
-        sender = permitted_sender(config.sender_her_ids, envelope.sender_her_ids)
-        if sender is None:
-            error = BadRecordError("sender HER-id is not one this inbox may send as", code="E21")
-            return Record(data, position=position).rejected(error)
+    sender = permitted_sender(config.sender_her_ids, envelope.sender_her_ids)
+    if sender is None:
+        error = BadRecordError("sender HER-id is not one this inbox may send as", code="E21")
+        return Record(data, position=position).rejected(error)
     return to_record(data, envelope, position=position, authenticated_sender=sender)
 
 
@@ -82,11 +100,11 @@ class FileDropSource(Source[FileDropConfig]):
         self.failed_dir = config.failed_dir or self.inbox / "failed"
         self._stability = Stability(config.stable_for)
         self._inflight: set[str] = set()
-        self._last_error: str | None = None
+        self._stuck: set[str] = set()  # could not be moved aside; skipped until they change
 
     async def on_start(self, committed: Mapping[str, str]) -> None:
         self.done_dir.mkdir(parents=True, exist_ok=True)
-        self.failed_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.failed_dir)
         self._inflight.clear()
 
     async def health(self) -> Health:
@@ -94,22 +112,33 @@ class FileDropSource(Source[FileDropConfig]):
             return Health(HealthStatus.DOWN, "not started")
         if not self.inbox.is_dir():
             return Health(HealthStatus.DOWN, "inbox directory missing")
+        if self._stuck:
+            return Health(HealthStatus.DEGRADED, f"{len(self._stuck)} file(s) cannot be moved")
         return Health(HealthStatus.OK, f"{len(self._inflight)} file(s) in flight")
 
     def ready_files(self, now: float) -> list[str]:
-        """Names of the complete, stable files not yet handed out, oldest name first."""
+        """Names of the complete, stable entries not yet handed out, oldest name first: regular
+        files, and links, FIFOs and devices (to be refused); never a directory. Nothing is
+        followed: a link is judged as the link."""
         ready: list[str] = []
         present: set[str] = set()
-        with_entries = sorted(self.inbox.iterdir(), key=lambda p: p.name)
-        for path in with_entries:
-            if not is_candidate(path.name, self.config.pattern) or not path.is_file():
-                continue
-            present.add(path.name)
-            stat = path.stat()
-            stable = self._stability.observe(path.name, (stat.st_size, stat.st_mtime_ns), now)
-            if stable and path.name not in self._inflight:
-                ready.append(path.name)
+        with os.scandir(self.inbox) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if not is_candidate(entry.name, self.config.pattern):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                present.add(entry.name)
+                signature = (info.st_size, info.st_mtime_ns)
+                stable = self._stability.observe(entry.name, signature, now)
+                if stable and entry.name not in self._inflight | self._stuck:
+                    ready.append(entry.name)
         self._stability.keep_only(present)
+        self._stuck &= present
         return ready
 
     async def poll(self, max_records: int) -> Sequence[Record]:
@@ -125,11 +154,14 @@ class FileDropSource(Source[FileDropConfig]):
         records: list[Record] = []
         for name in names:
             try:
-                data = (self.inbox / name).read_bytes()
+                data = read_inbox_file(self.inbox / name, self.config.max_bytes)
             except FileNotFoundError:
                 continue  # taken away meanwhile
             self._inflight.add(name)
-            records.append(map_file(name, data, self.config))
+            if isinstance(data, FileRefusal):
+                records.append(refused_file(name, data))
+            else:
+                records.append(map_file(name, data, self.config))
         return records
 
     async def commit(self, records: Sequence[Record]) -> None:
@@ -137,15 +169,25 @@ class FileDropSource(Source[FileDropConfig]):
             if record.position is None:
                 continue
             name = record.position.offset
-            src = self.inbox / name
-            if record.error is None:
-                move_aside(src, self.done_dir)
-            else:
-                write_reason(self.failed_dir, name, record.error.code, str(record.error))
-                move_aside(src, self.failed_dir)
-                log.warning("file rejected", extra={"code": record.error.code})
+            try:
+                self._move_aside(name, record)
+            except FileNotFoundError:
+                pass  # taken away meanwhile
+            except OSError as exc:
+                # its record is published or dead-lettered; it stays, skipped, until it changes
+                self._stuck.add(name)
+                log.error("file cannot be moved aside", extra={"reason": exc.strerror})
             self._inflight.discard(name)
             self._stability.forget([name])
+
+    def _move_aside(self, name: str, record: Record) -> None:
+        src = self.inbox / name
+        if record.error is None:
+            move_aside(src, self.done_dir)
+            return
+        write_reason(self.failed_dir, name, record.error.code, str(record.error))
+        make_private(move_aside(src, self.failed_dir))
+        log.warning("file rejected", extra={"code": record.error.code})
 
     async def abandon(self, records: Sequence[Record], error: Exception) -> None:
         for record in records:

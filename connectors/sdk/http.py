@@ -1,27 +1,44 @@
 """An HTTP source to build on: callers ``POST`` a message and are answered once the runner has
 committed it, so a municipality's HTTP connector only says how a body becomes a record.
 
-What :class:`HttpSource` does for its subclass (samflyt's own ``epj-http`` is one): bearer
-tokens per sending organisation, of which the config holds only SHA-256 digests (``401``); a
-body-size limit (``413``); a bounded number of messages waiting for the broker (more: ``503``
-with ``Retry-After`` at once); the answer when the runner commits the record — ``202`` with its
-message id, or the broker's refusal (``413`` when too large) — and ``503`` with ``Retry-After``
-when the broker does not acknowledge in time or the runner is stopping. A caller that sends
-the same message again is safe: the runner publishes a message id once.
+What :class:`HttpSource` does for its subclass (samflyt's own ``epj-http`` is one): https served
+by the process itself (``tls``), optionally with client certificates whose organisation number
+names the sender (mutual TLS); bearer tokens per sending organisation, of which the config holds
+only SHA-256 digests (``401``/``403``); deadlines for a request's head (``header_timeout``, the
+TLS handshake included) and body (``body_timeout``, ``408``), a cap on open connections (more:
+``503`` and closed) and on each sender's requests in progress (``429``); a body-size limit
+(``413``); parsing in threads, small bodies in a lane of their own; a bounded number of messages
+waiting for the broker (more: ``503`` with ``Retry-After`` at once); the answer when the runner
+commits the record — ``202`` with its message id, or the broker's refusal (``413`` when too
+large) — and ``503`` with ``Retry-After`` when the broker does not acknowledge in time or the
+runner is stopping. Refusals say a code and a generic sentence, never what the parser said;
+401/403/408/413/429 are logged as security events. A caller that sends the same message again
+is safe: the runner publishes a message id once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from ._http_auth import (
+    AuthRefusal,
+    Sender,
+    SenderToken,
+    authenticate,
+    bearer_token,
+    identify,
+    organisation_number,
+    token_digest,
+)
+from ._http_events import generic_reason, security_event
+from ._http_guard import CappedConnections, ParseLanes, SenderQuota
+from ._http_tls import TlsConfig, server_ssl_context
 from .base import Health, HealthStatus, Source
 from .config import SourceConfig
 from .exceptions import ConnectorError, RetriableError
@@ -34,8 +51,10 @@ __all__ = [
     "Check",
     "HttpSource",
     "HttpSourceConfig",
+    "Sender",
     "SenderToken",
     "Submit",
+    "TlsConfig",
     "authenticate",
     "bearer_token",
     "build_app",
@@ -45,65 +64,59 @@ __all__ = [
 ]
 
 RETRY_AFTER_SECONDS = 5
-
-
-class SenderToken(BaseModel):
-    """One sending organisation: the HER-ids it may send as, and its token's SHA-256 digest."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1, description="for logs, e.g. the municipality")
-    her_ids: list[str] = Field(min_length=1)
-    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer …`` header, or ``None``."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
-def authenticate(token: str, senders: Sequence[SenderToken]) -> SenderToken | None:
-    """The organisation whose token this is (compared in constant time), or ``None``."""
-    digest = token_digest(token)
-    found = None
-    for sender in senders:
-        if hmac.compare_digest(digest, sender.token_sha256):
-            found = sender
-    return found
+SECURITY_STATUSES = frozenset({401, 403, 408, 413, 429})
+"""Refusals logged as security events (the others are the sender's own mistakes)."""
+_CODE = web.ResponseKey("samflyt.code", str)
+_WHY = web.ResponseKey("samflyt.why", str)
 
 
 class HttpSourceConfig(SourceConfig):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     path: str = Field("/messages", pattern=r"^/")
+    tls: TlsConfig | None = Field(None, description="serve https (and mutual TLS) itself")
     max_body_bytes: int = Field(MAX_MESSAGE_BYTES, ge=1024, le=MAX_MESSAGE_BYTES)
     ack_timeout: float = Field(30.0, gt=0)
     # messages held for the broker at once; more are answered 503 at once: while the broker is
     # down nothing is taken from the queue, and every caller's retry added a whole body to it
     max_waiting: int = Field(64, ge=1)
-    senders: list[SenderToken] = Field(min_length=1)
+    # a connection whose request head (or TLS handshake) is not complete this long after it
+    # opened, or after the previous answer, is closed: half-open connections were held forever
+    header_timeout: float = Field(5.0, gt=0, le=120)
+    body_timeout: float = Field(15.0, gt=0, le=600, description="seconds to receive a body")
+    max_connections: int = Field(256, ge=1)
+    max_requests_per_sender: int = Field(8, ge=1, description="in progress at once")
+    parse_workers: int = Field(2, ge=1, le=32, description="threads per parse lane")
+    small_body_bytes: int = Field(
+        256 * 1024, ge=1, description="bodies up to this size parse in their own lane"
+    )
+    senders: list[Sender] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _distinct_tokens(self) -> HttpSourceConfig:
-        digests = [s.token_sha256 for s in self.senders]
+    def _distinct_senders(self) -> HttpSourceConfig:
+        digests = [s.token_sha256 for s in self.senders if s.token_sha256 is not None]
         if len(set(digests)) != len(digests):
             raise ValueError("senders: two organisations share a token")
+        numbers = [s.organisation_number for s in self.senders if s.organisation_number]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("senders: two entries share an organisation_number")
+        names = [s.name for s in self.senders]
+        if len(set(names)) != len(names):
+            raise ValueError("senders: two entries share a name (the security log's 'who')")
+        if numbers and (self.tls is None or self.tls.client_ca_file is None):
+            raise ValueError("senders: organisation_number needs tls.client_ca_file (mutual TLS)")
         return self
 
 
-def problem(status: int, code: str, reason: str) -> web.Response:
-    """A refusal: ``{"error": code, "reason": reason}`` with ``status``; a 503 says when to
-    try again (``Retry-After``)."""
-    response = web.json_response({"error": code, "reason": reason}, status=status)
-    if status == 503:
+def problem(status: int, code: str, reason: str | None = None, *, why: str = "") -> web.Response:
+    """A refusal: ``{"error": code, "reason": reason}`` with ``status``; a 503 says when to try
+    again (``Retry-After``). ``reason`` defaults to a generic sentence: never put parser text
+    or an id from the message in it. ``why`` goes to the security log only."""
+    response = web.json_response(
+        {"error": code, "reason": reason or generic_reason(status)}, status=status
+    )
+    response[_CODE], response[_WHY] = code, why or generic_reason(status)
+    if status in (503, 429):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -112,40 +125,97 @@ def refusal(error: ConnectorError) -> web.Response:
     """The answer for a record committed with ``error`` (the broker refused it; it is on the
     dead-letter topic and its message id is not marked published, so it may be sent again)."""
     if error.retriable:
-        return problem(503, error.code, str(error))
+        return problem(503, error.code)
     too_large = error.code == "T99" or "TooLarge" in error.code
-    return problem(413 if too_large else 500, error.code, f"not published: {error}")
+    return problem(413 if too_large else 500, error.code, why="the broker refused the record")
 
 
-Check = Callable[[bytes, SenderToken], Record | web.Response]
-"""A body from an authenticated sender → its record, or the response refusing it."""
+Check = Callable[[bytes, Sender], Record | web.Response]
+"""A body from an authenticated sender → its record, or the response refusing it. Runs in a
+parse thread, not on the event loop."""
 Submit = Callable[[Record], Awaitable[Record]]
 """Hands a record to the runner; returns it as committed (``error`` set when refused)."""
 
 
+def _logged(response: web.Response, request: web.BaseRequest, sender: str | None) -> web.Response:
+    if response.status in SECURITY_STATUSES:
+        code, why = response.get(_CODE, str(response.status)), response.get(_WHY, "")
+        security_event(response.status, code, why, sender=sender, peer=request.remote)
+    return response
+
+
+def _unauthenticated(refused: AuthRefusal) -> web.Response:
+    response = problem(
+        refused.status, "unauthorized" if refused.status == 401 else "forbidden", why=refused.reason
+    )
+    if refused.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="samflyt"'
+    return response
+
+
+def _caller(request: web.BaseRequest, config: HttpSourceConfig) -> Sender | AuthRefusal:
+    transport = request.transport
+    certificate = transport.get_extra_info("peercert") if transport is not None else None
+    return identify(
+        config.senders,
+        token=bearer_token(request.headers.get("Authorization")),
+        certified_organisation=organisation_number(certificate),
+    )
+
+
+async def _cut_off(request: web.Request) -> web.Response:
+    """Answer 408 and close at once: aiohttp would otherwise linger reading the rest of the
+    body the caller is not sending."""
+    slow = problem(408, "timeout", why="body not received within body_timeout")
+    await slow.prepare(request)
+    await slow.write_eof()
+    request.protocol.force_close()
+    return slow
+
+
 def build_app(config: HttpSourceConfig, check: Check, submit: Submit) -> web.Application:
     """The aiohttp application serving ``POST {config.path}``."""
+    quota = SenderQuota(config.max_requests_per_sender)
+    lanes = ParseLanes(config.parse_workers, config.small_body_bytes)
 
     async def receive(request: web.Request) -> web.StreamResponse:
-        token = bearer_token(request.headers.get("Authorization"))
-        sender = authenticate(token, config.senders) if token else None
-        if sender is None:
-            response = problem(401, "unauthorized", "missing or unknown bearer token")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="samflyt"'
-            return response
-        too_big = problem(413, "T99", f"body larger than {config.max_body_bytes} bytes")
+        sender = _caller(request, config)
+        if isinstance(sender, AuthRefusal):
+            return _logged(_unauthenticated(sender), request, None)
+        if not quota.try_acquire(sender.name):
+            return _logged(
+                problem(429, "busy", why="sender's request quota reached"), request, sender.name
+            )
+        try:
+            return _logged(await accept(request, sender), request, sender.name)
+        finally:
+            quota.release(sender.name)
+
+    async def accept(request: web.Request, sender: Sender) -> web.Response:
+        too_big = problem(
+            413,
+            "T99",
+            f"body larger than {config.max_body_bytes} bytes",
+            why="body over max_body_bytes",
+        )
         if (request.content_length or 0) > config.max_body_bytes:
             return too_big
         try:
-            data = await request.read()
+            data = await asyncio.wait_for(request.read(), config.body_timeout)
         except web.HTTPRequestEntityTooLarge:
             return too_big
-        record = check(data, sender)
+        except TimeoutError:
+            return await _cut_off(request)
+        loop = asyncio.get_running_loop()
+        record = await loop.run_in_executor(lanes.pool_for(len(data)), check, data, sender)
         if isinstance(record, web.Response):
             return record
         incoming = request.headers.get(TRACEPARENT)
         if is_valid_traceparent(incoming):
             record = record.with_header(TRACEPARENT, incoming or "")
+        return await publish(record)
+
+    async def publish(record: Record) -> web.Response:
         try:
             committed = await asyncio.wait_for(submit(record), config.ack_timeout)
         except asyncio.QueueFull:
@@ -160,8 +230,12 @@ def build_app(config: HttpSourceConfig, check: Check, submit: Submit) -> web.App
             {"message_id": committed.message_id or "", "status": "accepted"}, status=202
         )
 
+    async def stop_lanes(app: web.Application) -> None:
+        lanes.shutdown()
+
     app = web.Application(client_max_size=config.max_body_bytes)
     app.router.add_post(config.path, receive)
+    app.on_cleanup.append(stop_lanes)
     return app
 
 
@@ -179,11 +253,13 @@ class HttpSource(Source[HC]):
         )
         self._waiting: dict[str, list[asyncio.Future[Record]]] = {}
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self.bound_port: int | None = None
 
-    def check(self, body: bytes, sender: SenderToken) -> Record | web.Response:
+    def check(self, body: bytes, sender: Sender) -> Record | web.Response:
         """The record of ``body`` from the authenticated ``sender``, or the response refusing
-        it (use :func:`problem`). Pure; the request's traceparent is added by the caller."""
+        it (use :func:`problem`). Pure (it runs in a parse thread); the request's traceparent
+        is added by the caller."""
         raise NotImplementedError
 
     async def _submit(self, record: Record) -> Record:
@@ -192,13 +268,23 @@ class HttpSource(Source[HC]):
         return await done
 
     async def on_start(self, committed: Mapping[str, str]) -> None:
-        app = build_app(self.config, self.check, self._submit)
-        self._runner = web.AppRunner(app, access_log=None)
+        config = self.config
+        app = build_app(config, self.check, self._submit)
+        # aiohttp closes a connection whose request head is incomplete when its keep-alive
+        # timer fires, armed at connect and after each answer: the header deadline
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=config.header_timeout)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        addresses = self._runner.addresses
-        self.bound_port = int(addresses[0][1]) if addresses else self.config.port
+        server = self._runner.server
+        assert server is not None
+        context = server_ssl_context(config.tls) if config.tls is not None else None
+        self._listener = await asyncio.get_running_loop().create_server(
+            CappedConnections(server, config.max_connections),
+            config.host,
+            config.port,
+            ssl=context,
+            ssl_handshake_timeout=config.header_timeout if context is not None else None,
+        )
+        self.bound_port = int(self._listener.sockets[0].getsockname()[1])
 
     async def on_stop(self) -> None:
         # answer every waiting caller first (503: retry), then close the server
@@ -209,9 +295,14 @@ class HttpSource(Source[HC]):
         for future in waiting:
             if not future.done():
                 future.set_exception(RetriableError("ingest stopping"))
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
 
     async def health(self) -> Health:
         if not self.started:

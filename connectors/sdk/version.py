@@ -13,8 +13,9 @@ __all__ = ["SDK_VERSION", "check_compatible"]
 
 # 1.1: Record.timestamp on what sinks read; 1.2: delivery confirmations (Sink.delivers,
 # SinkConfig.confirmation_topic); 1.3: connectors.sdk.http (HttpSource), and Source.commit
-# gets a record the broker refused with its error
-SDK_VERSION = "1.3.0"
+# gets a record the broker refused with its error; 1.4: the HTTP source serves TLS and mutual
+# TLS (Sender.organisation_number), read deadlines, connection cap, per-sender quota
+SDK_VERSION = "1.4.0"
 
 
 def _major_minor(version: str, what: str) -> tuple[int, int]:

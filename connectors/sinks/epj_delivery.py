@@ -89,13 +89,15 @@ def plan(record: Record, config: DeliveryConfig) -> Target:
 
 def write_atomically(directory: Path, name: str, data: bytes) -> None:
     """Write ``directory/name`` so a reader sees the whole file or none (temp file, fsync,
-    rename). An existing file means this delivery was already made."""
+    rename). An existing file means this delivery was already made. The file is ``0600`` and a
+    directory this creates ``0700``, whatever the umask: it is one recipient's health data."""
     target = directory / name
     if target.exists():
         return
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = directory / f".{name}.{uuid.uuid4().hex}.tmp"  # two writers never share one
-    with open(tmp, "wb") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -32,7 +32,8 @@ TOKEN = "contract-test-token"
 
 class TestEpjFileDrop(SourceConformance):
     connector_class: ClassVar[Any] = FileDropSource
-    invalid_settings = frozenset({"topic", "inbox", "stable_for"})
+    invalid_settings = frozenset({"topic", "inbox", "stable_for", "sender_her_ids"})
+    sender = DIALOG_SENDER
 
     def message(self) -> bytes:
         return dialog()
@@ -44,6 +45,7 @@ class TestEpjFileDrop(SourceConformance):
             "inbox": str(tmp_path / "inbox"),
             "stable_for": 0,
             "scan_interval": 0.01,
+            "sender_her_ids": [self.sender],
         }
 
     def invalid_config(self, tmp_path: Path) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class TestEpjFileDrop(SourceConformance):
 
 class TestLabFileDrop(TestEpjFileDrop):
     connector_class: ClassVar[Any] = LabFileDropSource
+    sender = LAB_SENDER
 
     def message(self) -> bytes:
         return lab_result()

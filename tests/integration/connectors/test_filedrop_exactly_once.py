@@ -20,7 +20,7 @@ from connectors.epj.filedrop import FileDropConfig, FileDropSource
 from connectors.kafka_security import KafkaConnection
 from connectors.runner import run
 from tests.integration.connectors.helpers import message_ids, read_topic, wait_for
-from tests.unit.connectors.messages import dialog
+from tests.unit.connectors.messages import DIALOG_SENDER, dialog
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
@@ -74,6 +74,7 @@ async def test_sigkill_mid_batch_then_restart_publishes_every_message_once(
                 "topic": topic,
                 "dead_letter_topic": dlq,
                 "inbox": str(inbox),
+                "sender_her_ids": [DIALOG_SENDER],
                 "stable_for": 0,
                 "scan_interval": 0.05,
                 "batch_size": 7,
@@ -132,7 +133,13 @@ async def test_a_half_written_file_is_not_read(
         slow.flush()
         source = FileDropSource(
             FileDropConfig.model_validate(
-                {"topic": topic, "inbox": str(inbox), "stable_for": 3.0, "scan_interval": 0.1}
+                {
+                    "topic": topic,
+                    "inbox": str(inbox),
+                    "sender_her_ids": [DIALOG_SENDER],
+                    "stable_for": 3.0,
+                    "scan_interval": 0.1,
+                }
             )
         )
         stop = asyncio.Event()

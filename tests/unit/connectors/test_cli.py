@@ -21,7 +21,7 @@ def test_check_prints_every_problem_naming_each_setting(
 
 def test_check_accepts_a_valid_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"topic: samflyt.raw.epj\ninbox: {tmp_path}\n")
+    cfg.write_text(f"topic: samflyt.raw.epj\ninbox: {tmp_path}\nsender_her_ids: ['56704']\n")
     assert main(["check", "connectors.epj.filedrop:FileDropSource", "--config", str(cfg)]) == 0
     assert "valid" in capsys.readouterr().out
 

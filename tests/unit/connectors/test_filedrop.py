@@ -23,6 +23,7 @@ def make(tmp_path: Path, **kw: object) -> FileDropSource:
         "stable_for": 0,
         "scan_interval": 0.01,
         "dead_letter_topic": "dlq",
+        "sender_her_ids": [DIALOG_SENDER],
         **kw,
     }
     return FileDropSource(FileDropConfig.model_validate(cfg))
