@@ -34,6 +34,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace import Link, Status, StatusCode
 
 from connectors.sdk.headers import TRACEPARENT
+from schemas.redaction import contains_national_id
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -84,8 +85,6 @@ ALLOWED_ATTRIBUTES = frozenset(
         ERROR_CODE,
     }
 )
-# eleven digits, also written with spaces, dots or dashes between them ("148670 49151")
-_NATIONAL_ID = re.compile(r"(?<!\d)\d(?:[ .\-]?\d){10}(?!\d)")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -111,21 +110,12 @@ class RedactingSpanProcessor(SpanProcessor):
         return self.inner.force_flush(timeout_millis)
 
 
-def looks_like_national_id(value: object) -> bool:
-    """True when a value, or any item of a sequence value, holds eleven digits in a row."""
-    if isinstance(value, str):
-        return bool(_NATIONAL_ID.search(value))
-    if isinstance(value, (list, tuple)):
-        return any(looks_like_national_id(item) for item in value)
-    return False
-
-
 def allowed_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
     """The attributes on the allow-list whose values carry nothing shaped like a national id."""
     return {
         k: v
         for k, v in (attributes or {}).items()
-        if k in ALLOWED_ATTRIBUTES and not looks_like_national_id(v)
+        if k in ALLOWED_ATTRIBUTES and not contains_national_id(v)
     }
 
 

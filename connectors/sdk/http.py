@@ -22,6 +22,8 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from schemas.redaction import mask_ids_in
+
 from .base import Health, HealthStatus, Source
 from .config import SourceConfig
 from .exceptions import ConnectorError, RetriableError
@@ -101,8 +103,9 @@ class HttpSourceConfig(SourceConfig):
 
 def problem(status: int, code: str, reason: str) -> web.Response:
     """A refusal: ``{"error": code, "reason": reason}`` with ``status``; a 503 says when to
-    try again (``Retry-After``)."""
-    response = web.json_response({"error": code, "reason": reason}, status=status)
+    try again (``Retry-After``). The reason is the answer to a sender: ids in it are masked."""
+    answer = {"error": mask_ids_in(code), "reason": mask_ids_in(reason)}
+    response = web.json_response(answer, status=status)
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
