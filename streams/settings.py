@@ -24,6 +24,7 @@ from connectors.kafka_security import (
     SaslMechanism,
 )
 from connectors.sdk import MAX_MESSAGE_BYTES
+from connectors.sdk.config import yaml_error_position
 from schemas.errors import ConfigError
 from streams import local
 from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
@@ -48,10 +49,8 @@ class _YamlFileSource(PydanticBaseSettingsSource):
         except OSError as exc:
             raise ConfigError(f"{ENV_PREFIX}CONFIG", f"cannot read {path}: {exc}") from None
         except yaml.YAMLError as exc:
-            # where, not what: PyYAML's message quotes the file, secrets included
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} is not valid YAML{where}") from None
+            where = yaml_error_position(exc)
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} is {where}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} must hold a mapping of settings")
         return data
