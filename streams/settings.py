@@ -31,6 +31,7 @@ from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
 
 ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
+DEV_AUDIT_KEY = "samflyt-local-development-only-audit-key"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     # gets each message once; Faust's exactly_once fences itself with more than one worker
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
+    # the HMAC key of the audit chain: kept outside the database, so its owner cannot recompute
+    # the chain of a rewritten row
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     # unset means production: development conveniences are asked for, never assumed
     environment: Literal["development", "test", "production"] = "production"
     worker_web_port: int = Field(6066, ge=0, le=65535)
@@ -173,7 +177,7 @@ class Settings(BaseSettings):
             raise ValueError("expected a postgresql:// URL")
         return value
 
-    @field_validator("patient_key_secret")
+    @field_validator("patient_key_secret", "audit_key")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
         if len(value.get_secret_value().encode()) < 32:
@@ -278,6 +282,8 @@ def unsafe_for_production(settings: Settings) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if settings.patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET:
         problems.append(("PATIENT_KEY_SECRET", "set a deployment secret in production"))
+    if settings.audit_key.get_secret_value() == DEV_AUDIT_KEY:
+        problems.append(("AUDIT_KEY", "set a deployment secret, kept outside the database"))
     if settings.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
         problems.append(
             ("KAFKA_SECURITY_PROTOCOL", "production needs TLS to Kafka (SASL_SSL or SSL)")
