@@ -104,6 +104,21 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return _with_conn(settings, work)
 
 
+def _cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.purge import purge, retention_plan
+
+    async def work(conn: asyncpg.Connection) -> int:
+        plan = retention_plan(settings, datetime.now(UTC))
+        done = await purge(conn, plan, dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        for kept in plan:
+            print(f"purge: {kept.table}: {verb} {done[kept.table]} row(s) older than"
+                  f" {kept.cutoff.isoformat(timespec='seconds')}")
+        return 0
+
+    return _with_conn(settings, work)
+
+
 def report_time(value: str) -> datetime:
     """An ISO date or time of ``--from``/``--to``; one without an offset is Norwegian local time
     (as samflyt reads the messages' own times): ``--from 2026-11-01`` starts the month at
@@ -151,3 +166,9 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
     )
     audit.add_argument("action", choices=["verify"])
     handlers["audit"] = _cmd_audit
+
+    purge = sub.add_parser(
+        "purge", help="delete stored messages, journeys and dead letters past their retention"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    handlers["purge"] = _cmd_purge

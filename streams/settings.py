@@ -33,6 +33,13 @@ ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
 DEV_AUDIT_KEY = "samflyt-local-development-only-audit-key"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_DURATIONS = (
+    "overdue_after",
+    "dedup_window",
+    "message_store_retention",
+    "dead_letter_retention",
+    "journey_retention",
+)
 
 
 class _YamlFileSource(PydanticBaseSettingsSource):
@@ -119,6 +126,12 @@ class Settings(BaseSettings):
     overdue_after: timedelta = timedelta(hours=96)
     # how long a sender's message id is remembered for duplicate detection
     dedup_window: timedelta = timedelta(days=7)
+    # how long PostgreSQL keeps what holds messages and journeys (`samflyt purge`): the store
+    # keeps whole payloads, dead letters their original bytes, as the deadletter topic does
+    message_store_retention: timedelta = timedelta(days=90)
+    dead_letter_retention: timedelta = timedelta(days=90)
+    # the quality report reads a year back, and a little more for the year's comparison
+    journey_retention: timedelta = timedelta(days=400)
     clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
     # how much the broker gathers before it answers a worker's fetch (no Faust setting for
@@ -146,7 +159,7 @@ class Settings(BaseSettings):
         )
     )
 
-    @field_validator("overdue_after", "dedup_window", mode="before")
+    @field_validator(*_DURATIONS, mode="before")
     @classmethod
     def _seconds_or_iso(cls, value: Any) -> Any:
         """Durations as seconds (``3600``) or ISO 8601 (``P7D``), also from the environment."""
@@ -154,7 +167,7 @@ class Settings(BaseSettings):
             return float(value)
         return value
 
-    @field_validator("overdue_after", "dedup_window")
+    @field_validator(*_DURATIONS)
     @classmethod
     def _positive_duration(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
