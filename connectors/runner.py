@@ -25,7 +25,7 @@ from .kafka import KafkaBatchReader, KafkaPublisher, find_published
 from .kafka_security import KafkaConnection
 from .positions import PgPositionStore
 from .sdk.base import Connector, Sink, Source
-from .sdk.config import validate_config
+from .sdk.config import validate_config, yaml_error_position
 from .sdk.exceptions import (
     ConfigProblem,
     ConnectorConfigError,
@@ -65,7 +65,8 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
     except OSError as exc:
         raise ConnectorConfigError(str(path), [ConfigProblem("(file)", str(exc))]) from None
     except yaml.YAMLError as exc:
-        raise ConnectorConfigError(str(path), [ConfigProblem("(file)", str(exc))]) from None
+        problem = ConfigProblem("(file)", yaml_error_position(exc))
+        raise ConnectorConfigError(str(path), [problem]) from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):

@@ -7,6 +7,8 @@ when tried again (a broker or endpoint is down); a non-retriable one never will 
 
 from __future__ import annotations
 
+from schemas.redaction import mask_ids_in
+
 
 class SamflytError(Exception):
     """Root of every samflyt exception."""
@@ -27,12 +29,15 @@ class MessageError(SamflytError):
     """An incoming message cannot be accepted.
 
     ``code`` is the AppRec error code (kodeverk 8221, e.g. ``T01``, ``E10``) the sender is told;
-    ``detail`` is a human-readable explanation free of personal data (national ids masked).
+    ``detail`` is a human-readable explanation free of personal data: anything shaped like a
+    national id is masked here, so parser text or an echoed MsgId or element value cannot carry
+    one to the sender's AppRec, an HTTP answer, a dead letter or a log.
     """
 
     code: str = "X99"
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
+        detail = mask_ids_in(detail)
         super().__init__(detail)
         self.detail = detail
         if code is not None:

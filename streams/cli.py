@@ -17,7 +17,9 @@ from streams.settings import Settings, load_settings
 Handler = Callable[[argparse.Namespace, Settings], int]
 # the commands that read or write PostgreSQL as the runtime role (the worker and the demo check
 # the database themselves); `connectors run` does for a source, which keeps its positions there
-_DATABASE_COMMANDS = frozenset({"trace", "dlq", "report", "audit", "route", "registry"})
+_DATABASE_COMMANDS = frozenset(
+    {"trace", "dlq", "report", "audit", "purge", "route", "registry"}
+)
 
 
 def _database_to_check(args: argparse.Namespace, settings: Settings) -> Settings | None:

@@ -24,6 +24,7 @@ from connectors.sdk.headers import TRACEPARENT
 from connectors.sdk.tracing import new_traceparent
 from schemas.errors import SamflytError
 from streams import audit
+from streams.audit_anchor import anchor_new
 from streams.harness import producer_for
 from streams.journey.provenance import ATTEMPT, REPLAY_OF
 from streams.settings import Settings
@@ -102,17 +103,22 @@ def format_list(rows: list[dict[str, Any]]) -> str:
     return "\n".join(aligned(table, left=len(LIST_HEADER) - 1))
 
 
-async def show(conn: asyncpg.Connection, dead_letter_id: str, *, why: str) -> dict[str, Any]:
-    """One dead letter with its original content; the read is audited first."""
+async def show(
+    settings: Settings, conn: asyncpg.Connection, dead_letter_id: str, *, why: str
+) -> dict[str, Any]:
+    """One dead letter with its original content; the read is audited (and anchored) first."""
     why = audit.reason_text(why)
     row = await _fetch(conn, dead_letter_id)
+    before, _ = await audit.head(conn)
     await audit.append(
         conn,
+        key=_audit_key(settings),
         action="dlq.show",
         reason=why,
         message_id=row["journey_id"],
         target=str(row["dead_letter_id"]),
     )
+    await anchor_new(settings, conn, before)
     out = dict(row)
     out["original"] = bytes(row["original"]).decode("utf-8", errors="replace")
     out["origin_key"] = (
@@ -123,6 +129,10 @@ async def show(conn: asyncpg.Connection, dead_letter_id: str, *, why: str) -> di
         for k, v in json.loads(row["origin_headers"])
     ]
     return out
+
+
+def _audit_key(settings: Settings) -> bytes:
+    return settings.audit_key.get_secret_value().encode()
 
 
 async def _fetch(conn: asyncpg.Connection, dead_letter_id: str) -> asyncpg.Record:
@@ -171,6 +181,7 @@ async def replay(
     setup_tracing("samflyt-cli")
     producer = producer_for(settings)
     await producer.start()
+    before, _ = await audit.head(conn)
     done: list[Replayed] = []
     tracer = trace.get_tracer("samflyt")
     try:
@@ -185,7 +196,9 @@ async def replay(
                 )
 
             with tracer.start_as_current_span("samflyt.dlq.replay"):
-                attempt = await _record(conn, row, why, send, unreplayed_only=not ids)
+                attempt = await _record(
+                    conn, row, why, send, _audit_key(settings), unreplayed_only=not ids
+                )
             if attempt is None:
                 continue  # another replay took it meanwhile
             done.append(
@@ -195,6 +208,7 @@ async def replay(
             )
     finally:
         await producer.stop()
+        await anchor_new(settings, conn, before)
     return done
 
 
@@ -203,6 +217,7 @@ async def _record(
     row: asyncpg.Record,
     why: str,
     send: Callable[[int], Awaitable[None]],
+    key: bytes,
     *,
     unreplayed_only: bool = False,
 ) -> int | None:
@@ -241,6 +256,7 @@ async def _record(
         )
         await audit.append(
             conn,
+            key=key,
             action="dlq.replay",
             reason=why,
             message_id=row["journey_id"],

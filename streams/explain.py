@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from schemas.xml.identifiers import mask
 from streams.db import connect
 from streams.registries.feed import patient_key_fn
 from streams.registries.store import read_national_services, read_parties, read_patient_entries
@@ -59,7 +60,7 @@ def explain(data: bytes, view: RegistryView, settings: Settings) -> dict[str, An
         "recipients": [
             {"her_id": g.her_id, "name": g.name, "topic": g.topic, "reason": g.reason,
              "rule": g.rule_id, "priority": g.priority,
-             "for_citizen": _mask(g.person)}
+             "for_citizen": None if g.person is None else mask(g.person)}
             for g in outcome.routing.grants
         ],
         "refused": [
@@ -70,10 +71,6 @@ def explain(data: bytes, view: RegistryView, settings: Settings) -> dict[str, An
         "awaits_answer": outcome.opened is not None,
         "apprecs_to_sender": len(result.receipts),
     }
-
-
-def _mask(national_id: str | None) -> str | None:
-    return None if national_id is None else national_id[:6] + "*****"
 
 
 def render(path: Path, report: dict[str, Any], as_json: bool) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
-from streams.telemetry import annotate
+from streams.telemetry import annotate, record_error
 
 __all__ = [
     "CONSUMER_LAG",
@@ -118,12 +118,16 @@ def observe(stage: str, record_timestamp: float | None = None) -> Iterator[Hop]:
     started = time.perf_counter()
     tracer = trace.get_tracer("samflyt")
     try:
-        with tracer.start_as_current_span(f"samflyt.{stage}") as span:
+        # the SDK would record the exception's message and stack trace: input text, ids
+        with tracer.start_as_current_span(
+            f"samflyt.{stage}", record_exception=False, set_status_on_exception=False
+        ) as span:
             span.set_attribute("samflyt.stage", stage)
             try:
                 yield hop
-            except Exception:
+            except Exception as error:
                 STAGE_ERRORS.labels(stage).inc()
+                record_error(span, error)
                 raise
     finally:
         _current.reset(token)

@@ -61,7 +61,7 @@ def _cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
                 print(dlq.format_list(rows))
             return 0
         if args.action == "show":
-            _print_json(await dlq.show(conn, args.id, why=args.why))
+            _print_json(await dlq.show(settings, conn, args.id, why=args.why))
             return 0
         if not args.ids and not args.filter:
             print("samflyt: dlq replay needs dead-letter ids or --filter REASON", file=sys.stderr)
@@ -90,14 +90,35 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from streams import audit
+    from streams.audit_anchor import verify_anchored
 
     async def work(conn: asyncpg.Connection) -> int:
-        count, problems = await audit.verify(conn)
+        verdict = await verify_anchored(settings, conn)
         seq, digest = await audit.head(conn)
-        for p in problems:
+        for p in verdict.problems:
             print(f"audit: row {p.seq}: {p.problem}")
-        print(f"audit: {count} row(s) checked, head {seq} {digest}, {len(problems)} problem(s)")
-        return 1 if problems else 0
+        if verdict.unanchored and verdict.anchored:
+            print(f"audit: {len(verdict.unanchored)} row(s) not anchored"
+                  f" (the first: {verdict.unanchored[0]})")
+        print(f"audit: {verdict.checked} row(s) checked, {verdict.anchored} anchored,"
+              f" head {seq} {digest}, {len(verdict.problems)} problem(s)")
+        print(f"audit: {audit.ACTOR_NOTE}")
+        return 1 if verdict.problems else 0
+
+    return _with_conn(settings, work)
+
+
+def _cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.purge import purge, retention_plan
+
+    async def work(conn: asyncpg.Connection) -> int:
+        plan = retention_plan(settings, datetime.now(UTC))
+        done = await purge(conn, plan, dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        for kept in plan:
+            print(f"purge: {kept.table}: {verb} {done[kept.table]} row(s) older than"
+                  f" {kept.cutoff.isoformat(timespec='seconds')}")
+        return 0
 
     return _with_conn(settings, work)
 
@@ -144,6 +165,14 @@ def add_commands(sub: Any, handlers: dict[str, Handler]) -> None:
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     handlers["report"] = _cmd_report
 
-    audit = sub.add_parser("audit", help="verify the audit log's hash chain")
+    audit = sub.add_parser(
+        "audit", help="verify the audit log's keyed chain and its anchors on Kafka"
+    )
     audit.add_argument("action", choices=["verify"])
     handlers["audit"] = _cmd_audit
+
+    purge = sub.add_parser(
+        "purge", help="delete stored messages, journeys and dead letters past their retention"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    handlers["purge"] = _cmd_purge

@@ -24,13 +24,22 @@ from connectors.kafka_security import (
     SaslMechanism,
 )
 from connectors.sdk import MAX_MESSAGE_BYTES
+from connectors.sdk.config import yaml_error_position
 from schemas.errors import ConfigError
 from streams import local
 from streams.local_postgres import OWNER_ROLE, RUNTIME_ROLE, local_database_url
 
 ENV_PREFIX = "SAMFLYT_"
 DEV_PATIENT_KEY_SECRET = "samflyt-local-development-only-secret"
+DEV_AUDIT_KEY = "samflyt-local-development-only-audit-key"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_DURATIONS = (
+    "overdue_after",
+    "dedup_window",
+    "message_store_retention",
+    "dead_letter_retention",
+    "journey_retention",
+)
 
 
 class _YamlFileSource(PydanticBaseSettingsSource):
@@ -48,10 +57,8 @@ class _YamlFileSource(PydanticBaseSettingsSource):
         except OSError as exc:
             raise ConfigError(f"{ENV_PREFIX}CONFIG", f"cannot read {path}: {exc}") from None
         except yaml.YAMLError as exc:
-            # where, not what: PyYAML's message quotes the file, secrets included
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} is not valid YAML{where}") from None
+            where = yaml_error_position(exc)
+            raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} is {where}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{ENV_PREFIX}CONFIG", f"{path} must hold a mapping of settings")
         return data
@@ -99,6 +106,9 @@ class Settings(BaseSettings):
     # gets each message once; Faust's exactly_once fences itself with more than one worker
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
+    # the HMAC key of the audit chain: kept outside the database, so its owner cannot recompute
+    # the chain of a rewritten row
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     # unset means production: development conveniences are asked for, never assumed
     environment: Literal["development", "test", "production"] = "production"
     worker_web_port: int = Field(6066, ge=0, le=65535)
@@ -116,6 +126,12 @@ class Settings(BaseSettings):
     overdue_after: timedelta = timedelta(hours=96)
     # how long a sender's message id is remembered for duplicate detection
     dedup_window: timedelta = timedelta(days=7)
+    # how long PostgreSQL keeps what holds messages and journeys (`samflyt purge`): the store
+    # keeps whole payloads, dead letters their original bytes, as the deadletter topic does
+    message_store_retention: timedelta = timedelta(days=90)
+    dead_letter_retention: timedelta = timedelta(days=90)
+    # the quality report reads a year back, and a little more for the year's comparison
+    journey_retention: timedelta = timedelta(days=400)
     clock_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commit_interval_seconds: float = Field(0.1, gt=0, le=60)
     # how much the broker gathers before it answers a worker's fetch (no Faust setting for
@@ -143,7 +159,7 @@ class Settings(BaseSettings):
         )
     )
 
-    @field_validator("overdue_after", "dedup_window", mode="before")
+    @field_validator(*_DURATIONS, mode="before")
     @classmethod
     def _seconds_or_iso(cls, value: Any) -> Any:
         """Durations as seconds (``3600``) or ISO 8601 (``P7D``), also from the environment."""
@@ -151,7 +167,7 @@ class Settings(BaseSettings):
             return float(value)
         return value
 
-    @field_validator("overdue_after", "dedup_window")
+    @field_validator(*_DURATIONS)
     @classmethod
     def _positive_duration(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
@@ -174,7 +190,7 @@ class Settings(BaseSettings):
             raise ValueError("expected a postgresql:// URL")
         return value
 
-    @field_validator("patient_key_secret")
+    @field_validator("patient_key_secret", "audit_key")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
         if len(value.get_secret_value().encode()) < 32:
@@ -279,6 +295,8 @@ def unsafe_for_production(settings: Settings) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if settings.patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET:
         problems.append(("PATIENT_KEY_SECRET", "set a deployment secret in production"))
+    if settings.audit_key.get_secret_value() == DEV_AUDIT_KEY:
+        problems.append(("AUDIT_KEY", "set a deployment secret, kept outside the database"))
     if settings.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
         problems.append(
             ("KAFKA_SECURITY_PROTOCOL", "production needs TLS to Kafka (SASL_SSL or SSL)")

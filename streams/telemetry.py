@@ -6,8 +6,9 @@
   injects *its* context into the headers, so every hop is a child of the previous one.
 
 This module adds only what they leave out: the SDK set-up from the standard ``OTEL_*``
-environment, a redacting span processor (message keys can be a pseudonymous patient key, so no
-span leaves the process with a key attribute or anything that looks like a national id), a stage
+environment, a redacting span processor (an allow-list of attributes on spans, span events and
+links, values and sequences checked for national ids, exceptions kept as type and code only: no
+span leaves the process with a message key, a person or the text of an error), a stage
 span per agent hop with samflyt's attributes, and the header rule for agents: when the aiokafka
 instrumentation injects, agents must not forward the incoming ``traceparent`` as well.
 """
@@ -17,29 +18,34 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.trace import Link, Status, StatusCode
 
 from connectors.sdk.headers import TRACEPARENT
+from schemas.redaction import contains_national_id
 
 __all__ = [
+    "ALLOWED_ATTRIBUTES",
     "SAFE_ATTRIBUTES",
     "RedactingSpanProcessor",
     "add_exporter",
     "annotate",
     "forward_headers",
     "instrumented",
+    "record_error",
+    "redact",
     "setup_tracing",
     "trace_headers",
     "trace_id_of",
@@ -47,17 +53,46 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 TRACER_NAME = "samflyt"
-# Attributes that can carry a key (a patient key, a national id) or content are never exported.
-_DROPPED = re.compile(r"(^|\.)key$|payload|national_id|patient|person")
-_NATIONAL_ID = re.compile(r"(?<!\d)\d{11}(?!\d)")
 SAFE_ATTRIBUTES = ("samflyt.message.type", "samflyt.sender.her_id", "samflyt.receiver.her_id")
+ERROR_CODE = "samflyt.error.code"
+# The only attributes a span, span event or link may leave the process with: what the libraries'
+# messaging conventions set (never the message key: it can be a pseudonymous patient key), the
+# stage and parties, and an exception's type and code. Anything else is dropped, so a library
+# upgrade or a careless ``set_attribute`` cannot export a person.
+ALLOWED_ATTRIBUTES = frozenset(
+    {
+        "messaging.system",
+        "messaging.operation",
+        "messaging.operation.name",
+        "messaging.operation.type",
+        "messaging.destination.name",
+        "messaging.destination.partition.id",
+        "messaging.kafka.destination.partition",
+        "messaging.kafka.message.offset",
+        "messaging.kafka.partition",
+        "messaging.consumer.group.name",
+        "messaging.kafka.consumer.group",
+        "messaging.batch.message_count",
+        "messaging.client_id",
+        "messaging.client.id",
+        "messaging.message.id",
+        "server.address",
+        "server.port",
+        "samflyt.stage",
+        *SAFE_ATTRIBUTES,
+        "exception.type",
+        "exception.escaped",
+        ERROR_CODE,
+    }
+)
+_TYPE_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 _state: dict[str, Any] = {"provider": None, "instrumented": False, "exporters": []}
 
 
 class RedactingSpanProcessor(SpanProcessor):
-    """Hands each finished span to ``inner`` without key attributes or national-id-like values."""
+    """Hands each finished span to ``inner`` reduced to allowed, id-free attributes."""
 
     def __init__(self, inner: SpanProcessor) -> None:
         self.inner = inner
@@ -75,29 +110,59 @@ class RedactingSpanProcessor(SpanProcessor):
         return self.inner.force_flush(timeout_millis)
 
 
-def redact(span: ReadableSpan) -> ReadableSpan:
-    attributes = dict(span.attributes or {})
-    kept = {
+def allowed_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The attributes on the allow-list whose values carry nothing shaped like a national id."""
+    return {
         k: v
-        for k, v in attributes.items()
-        if not _DROPPED.search(k) and not (isinstance(v, str) and _NATIONAL_ID.search(v))
+        for k, v in (attributes or {}).items()
+        if k in ALLOWED_ATTRIBUTES and not contains_national_id(v)
     }
-    if len(kept) == len(attributes):
-        return span
+
+
+def _event(event: Event) -> Event:
+    # an exception event keeps its type and code: its message and stack trace carry input text
+    return Event(event.name, allowed_attributes(event.attributes), event.timestamp)
+
+
+def _link(link: Link) -> Link:
+    return Link(link.context, allowed_attributes(link.attributes))
+
+
+def _status(status: Status) -> Status:
+    """The status without its description unless it is a bare type name: the SDK writes
+    ``"Type: message"`` there for an exception that leaves a span."""
+    text = (status.description or "").split(":", 1)[0].strip()
+    if status.status_code is not StatusCode.ERROR:
+        return status
+    return Status(StatusCode.ERROR, text if _TYPE_NAME.match(text) else None)
+
+
+def redact(span: ReadableSpan) -> ReadableSpan:
+    """A copy of ``span`` with allowed attributes only, on the span, its events and links."""
     return ReadableSpan(
         name=span.name,
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes=kept,
-        events=span.events,
-        links=span.links,
+        attributes=allowed_attributes(span.attributes),
+        events=[_event(e) for e in span.events],
+        links=[_link(link) for link in span.links],
         kind=span.kind,
-        status=span.status,
+        status=_status(span.status),
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
+
+
+def record_error(span: trace.Span, error: BaseException) -> None:
+    """Record an exception on ``span`` by type and AppRec error code only, never its text."""
+    attributes: dict[str, str] = {"exception.type": type(error).__name__}
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and _TYPE_NAME.match(code):
+        attributes[ERROR_CODE] = code
+    span.add_event("exception", attributes)
+    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
 
 
 def _exporter_from_env() -> SpanExporter | None:

@@ -176,6 +176,18 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         retention_ms=3600 * 1000,
     ),
     TopicSpec(
+        "audit.anchor",
+        "audit row seq",
+        None,
+        "The audit chain anchored outside PostgreSQL: each audit row's seq and hash (JSON), "
+        "compacted, written only by the operator tools that write audit rows; `samflyt audit "
+        "verify` finds a chain rewritten or cut short by the database owner.",
+        ("audit",),
+        partitions=1,
+        compacted=True,
+        writers=("samflyt-operator",),
+    ),
+    TopicSpec(
         "registry.parties",
         "HER-id",
         "CommunicationParty",

@@ -12,6 +12,7 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .exceptions import ConfigProblem, ConnectorConfigError
@@ -114,3 +115,11 @@ def validate_config(connector: str, model: type[C], raw: Mapping[str, Any] | Non
             ConfigProblem(_setting(err["loc"]), err["msg"]) for err in exc.errors()
         ]
         raise ConnectorConfigError(connector, problems) from None
+
+
+def yaml_error_position(exc: yaml.YAMLError) -> str:
+    """Where a YAML error is, never what: PyYAML's message quotes the file, secrets included."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}" if mark else (
+        "not valid YAML"
+    )

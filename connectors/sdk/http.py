@@ -26,6 +26,8 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import Field, model_validator
 
+from schemas.redaction import mask_ids_in
+
 from ._http_auth import (
     AuthRefusal,
     Sender,
@@ -111,10 +113,10 @@ class HttpSourceConfig(SourceConfig):
 def problem(status: int, code: str, reason: str | None = None, *, why: str = "") -> web.Response:
     """A refusal: ``{"error": code, "reason": reason}`` with ``status``; a 503 says when to try
     again (``Retry-After``). ``reason`` defaults to a generic sentence: never put parser text
-    or an id from the message in it. ``why`` goes to the security log only."""
-    response = web.json_response(
-        {"error": code, "reason": reason or generic_reason(status)}, status=status
-    )
+    or an id from the message in it (ids are masked anyway). ``why`` goes to the security log
+    only."""
+    answer = {"error": mask_ids_in(code), "reason": mask_ids_in(reason or generic_reason(status))}
+    response = web.json_response(answer, status=status)
     response[_CODE], response[_WHY] = code, why or generic_reason(status)
     if status in (503, 429):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

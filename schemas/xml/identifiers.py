@@ -20,6 +20,7 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from schemas.redaction import MASKED_ID
 from schemas.xml.errors import InvalidIdentifierError
 
 __all__ = [
@@ -55,13 +56,8 @@ _HJELPENUMRE = frozenset({IdKind.HNR, IdKind.FHN})
 
 
 def mask(national_id: str | None) -> str:
-    """Keep the first six characters (the date part) and hide the rest: ``010150*****``."""
-    if not national_id:
-        return "<empty>"
-    value = national_id.strip()
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 6)
+    """Hide a national id completely: its first six digits are the birth date."""
+    return MASKED_ID if national_id and national_id.strip() else "<empty>"
 
 
 def _check_digits_ok(digits: list[int], *, rule_2032: bool) -> bool:

@@ -5,7 +5,7 @@ refused (with a reason); nobody is reached without a rule that names them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from streams.registries.records import CareLevel, CommunicationParty, PartyKind
@@ -73,14 +73,19 @@ def _deliverable(party: CommunicationParty, view: RegistryView) -> Communication
 
 
 def route(
-    facts: RoutingFacts, view: RegistryView, rules: RuleSet, state: PatientState | None = None
+    facts: RoutingFacts,
+    view: RegistryView,
+    rules: RuleSet,
+    state: PatientState | None = None,
+    person_key: Callable[[str], str] | None = None,
 ) -> Routing:
+    """``person_key`` finds the citizens a remembered document reached (kept by key only)."""
     state = state or PatientState()
+    patient = view.patient(facts.patient_key)
     if facts.action in ("M", "C", "A"):  # change, cancel, addendum
         original = state.document_recipients.get(facts.document_key)
         if original:
-            return _to_original_recipients(facts, original)
-    patient = view.patient(facts.patient_key)
+            return _to_original_recipients(original, _citizens(facts, patient, person_key))
     grants: dict[tuple[str, str | None], Grant] = {}
     refusals: list[Refusal] = []
     for rule in rules.rules_for(facts.msg_type):
@@ -94,21 +99,49 @@ def route(
     return Routing(tuple(grants.values()), tuple(refusals))
 
 
-def _to_original_recipients(facts: RoutingFacts, original: tuple[Grant, ...]) -> Routing:
-    grants = tuple(
-        Grant(
-            g.her_id,
-            g.name,
-            g.care_level,
-            g.topic,
-            "ORIGINAL_RECIPIENT",
-            "original-recipients",
-            g.priority,
-            g.person,
+def _citizens(
+    facts: RoutingFacts, patient: PatientContext | None, person_key: Callable[[str], str] | None
+) -> dict[str, str]:
+    """Pseudonymous key → national id of the citizens who may read the patient's messages now:
+    the patient and the relatives whose proxy rights hold today."""
+    if person_key is None:
+        return {}
+    people = [facts.national_id, *(patient.proxies if patient else ())]
+    return {person_key(p): p for p in people if p}
+
+
+def _to_original_recipients(original: tuple[Grant, ...], citizens: Mapping[str, str]) -> Routing:
+    """The recipients of the original document; a citizen it reached only while still entitled
+    (a relative whose proxy right ended is refused, not sent the change)."""
+    grants: list[Grant] = []
+    refusals: list[Refusal] = []
+    for g in original:
+        person = citizens.get(g.person) if g.person is not None else None
+        if g.person is not None and person is None:
+            refusals.append(
+                Refusal(
+                    g.her_id,
+                    g.name,
+                    g.care_level,
+                    "NO_LEGITIMATE_REASON",
+                    "the citizen the original reached may no longer read the patient's messages",
+                    "original-recipients",
+                )
+            )
+            continue
+        grants.append(
+            Grant(
+                g.her_id,
+                g.name,
+                g.care_level,
+                g.topic,
+                "ORIGINAL_RECIPIENT",
+                "original-recipients",
+                g.priority,
+                person,
+            )
         )
-        for g in original
-    )
-    return Routing(grants, ())
+    return Routing(tuple(grants), tuple(refusals))
 
 
 def _as_test_traffic(grants: tuple[Grant, ...], refusals: tuple[Refusal, ...]) -> Routing:

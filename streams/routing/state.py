@@ -1,11 +1,16 @@
 """Per-patient routing state that events change: care relationships started or ended by
 admissions and discharges, and who received each document (so a change or cancel reaches exactly
 them). Held in a Faust table keyed by the pseudonymous patient key; pure transitions here.
+
+The table's changelog is a compacted topic that keeps each value until it is replaced, so it
+holds no national id: a citizen a document reached (the patient, or a relative with proxy
+rights) is remembered by the pseudonymous key (:func:`pseudonymous`), and found again among the
+patient's current citizens when a change or cancel follows (:func:`streams.routing.evaluate.route`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -120,10 +125,23 @@ def _grant_from_list(v: list[Any]) -> Grant:
     return Grant(*v)
 
 
+def pseudonymous(
+    grants: tuple[Grant, ...], person_key: Callable[[str], str]
+) -> tuple[Grant, ...]:
+    """``grants`` with each citizen's national id replaced by its pseudonymous key."""
+    return tuple(
+        replace(g, person=person_key(g.person)) if g.person is not None else g for g in grants
+    )
+
+
 def next_state(
-    state: PatientState, facts: RoutingFacts, rules: RuleSet, routing: Routing
+    state: PatientState,
+    facts: RoutingFacts,
+    rules: RuleSet,
+    routing: Routing,
+    person_key: Callable[[str], str],
 ) -> PatientState:
-    """Pure: the patient's state after this event was routed."""
+    """Pure: the patient's state after this event was routed (citizens by key only)."""
     started = dict(state.started)
     ended = set(state.ended)
     for effect in rules.effects:
@@ -139,7 +157,8 @@ def next_state(
             if her:
                 started.pop(her, None)
                 ended.add(her)
-    docs = state.document_recipients.updated(facts.action, facts.document_key, routing.grants)
+    grants = pseudonymous(routing.grants, person_key)
+    docs = state.document_recipients.updated(facts.action, facts.document_key, grants)
     if started == state.started and ended == state.ended and docs is state.document_recipients:
         return state
     return replace(state, started=started, ended=frozenset(ended), document_recipients=docs)

@@ -127,7 +127,7 @@ def route_event(
     """``person_key`` pseudonymises a citizen a portal grant is for (the deployment's patient
     key): each such grant is its own decision, and the record names the citizen by the key."""
     facts = facts_from_event(event)
-    routing = route(facts, view, rules, state)
+    routing = route(facts, view, rules, state, person_key)
     trace = {"traceparent": traceparent, "tracestate": None}
     deliveries: list[Delivery] = []
     decisions: list[dict[str, Any]] = []
@@ -170,7 +170,7 @@ def route_event(
         routing,
         deliveries,
         decisions,
-        next_state(state, facts, rules, routing),
+        next_state(state, facts, rules, routing, person_key),
         opened,
         answers,
     )

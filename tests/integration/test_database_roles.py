@@ -19,8 +19,10 @@ from pydantic import SecretStr
 from schemas.errors import ConfigError
 from streams import audit
 from streams.db import SchemaNotCurrentError, check_database, check_schema_current, with_database
-from streams.settings import Settings
+from streams.settings import DEV_AUDIT_KEY, Settings
 from tests.integration.services import LocalServices
+
+KEY = DEV_AUDIT_KEY.encode()
 
 
 def _with_sslmode(url: str, mode: str) -> str:
@@ -44,8 +46,8 @@ async def test_the_connection_is_verified_tls(db: asyncpg.Connection, database_u
 async def test_the_runtime_role_appends_to_and_verifies_the_audit_log(
     db: asyncpg.Connection,
 ) -> None:
-    seq = await audit.append(db, action="dlq.show", reason="role test", who="sre")
-    count, problems = await audit.verify(db)
+    seq = await audit.append(db, key=KEY, action="dlq.show", reason="role test", who="sre")
+    count, problems = await audit.verify(db, KEY)
     assert count >= seq and problems == []
 
 
@@ -62,7 +64,7 @@ async def test_the_runtime_role_appends_to_and_verifies_the_audit_log(
 async def test_the_runtime_role_cannot_change_the_audit_log(
     db: asyncpg.Connection, statement: str
 ) -> None:
-    await audit.append(db, action="dlq.show", reason="something to hide", who="sre")
+    await audit.append(db, key=KEY, action="dlq.show", reason="something to hide", who="sre")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await db.execute(statement)
 

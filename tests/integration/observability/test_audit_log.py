@@ -12,6 +12,9 @@ import asyncpg
 import pytest
 
 from streams import audit
+from streams.settings import DEV_AUDIT_KEY
+
+KEY = DEV_AUDIT_KEY.encode()
 
 
 @pytest.fixture
@@ -21,7 +24,12 @@ async def tx(owner_db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
     try:
         for i in range(3):
             await audit.append(
-                owner_db, action="dlq.show", reason=f"case {i}", message_id=f"m-{i}", who="sre"
+                owner_db,
+                key=KEY,
+                action="dlq.show",
+                reason=f"case {i}",
+                message_id=f"m-{i}",
+                who="sre",
             )
         yield owner_db
     finally:
@@ -29,7 +37,7 @@ async def tx(owner_db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def test_an_intact_log_verifies(tx: asyncpg.Connection) -> None:
-    count, problems = await audit.verify(tx)
+    count, problems = await audit.verify(tx, KEY)
     assert count >= 3 and problems == []
 
 
@@ -49,7 +57,7 @@ async def test_a_changed_row_is_detected(tx: asyncpg.Connection) -> None:
     seq, _ = await audit.head(tx)
     await tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
     await tx.execute("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = $1", seq - 1)
-    _, problems = await audit.verify(tx)
+    _, problems = await audit.verify(tx, KEY)
     assert [(p.seq, p.problem) for p in problems] == [(seq - 1, "row changed: hash does not match")]
 
 
@@ -57,7 +65,7 @@ async def test_a_deleted_row_is_detected(tx: asyncpg.Connection) -> None:
     seq, _ = await audit.head(tx)
     await tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
     await tx.execute("DELETE FROM audit_log WHERE seq = $1", seq - 1)
-    _, problems = await audit.verify(tx)
+    _, problems = await audit.verify(tx, KEY)
     assert {p.seq for p in problems} == {seq}
     assert any("missing" in p.problem for p in problems)
     assert any("chain broken" in p.problem for p in problems)

@@ -12,6 +12,9 @@ import asyncpg
 import pytest
 
 from streams.dlq import _record
+from streams.settings import DEV_AUDIT_KEY
+
+KEY = DEV_AUDIT_KEY.encode()
 
 pytestmark = pytest.mark.integration
 
@@ -56,9 +59,9 @@ async def test_a_failed_replay_send_marks_nothing_and_a_sent_one_marks_everythin
         return replays, steps
 
     with pytest.raises(ConnectionError):
-        await _record(db, row, "test: broker down", broker_down)
+        await _record(db, row, "test: broker down", broker_down, KEY)
     assert await marks() == (0, 0)
-    attempt = await _record(db, row, "test: broker up", broker_up)
+    attempt = await _record(db, row, "test: broker up", broker_up, KEY)
     assert sent == [attempt] and await marks() == (1, 1)
 
 
@@ -80,10 +83,12 @@ async def test_two_filtered_replays_at_once_send_a_dead_letter_once(
         sent.append("second")
 
     try:
-        first = asyncio.create_task(_record(db, row, "test: one", slow_send, unreplayed_only=True))
+        first = asyncio.create_task(
+            _record(db, row, "test: one", slow_send, KEY, unreplayed_only=True)
+        )
         await first_sending.wait()
         second = asyncio.create_task(
-            _record(other, row, "test: two", quick_send, unreplayed_only=True)
+            _record(other, row, "test: two", quick_send, KEY, unreplayed_only=True)
         )
         await asyncio.sleep(0.3)  # it waits on the row the first holds
         assert not second.done()

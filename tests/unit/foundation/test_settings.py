@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from schemas.errors import ConfigError
-from streams.settings import DEV_PATIENT_KEY_SECRET, load_settings
+from streams.settings import DEV_AUDIT_KEY, DEV_PATIENT_KEY_SECRET, load_settings
 
 
 def test_defaults_point_at_the_local_services(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +58,7 @@ def test_production_refuses_the_development_secret() -> None:
 SAFE = {
     "environment": "production",
     "patient_key_secret": "a-deployment-secret-of-at-least-32-bytes",
+    "audit_key": "another-deployment-secret-of-32-bytes-or-more",
     "replication_factor": 3,
     "min_insync_replicas": 2,
     "connector_bindings": Path("bindings.yaml"),
@@ -70,7 +71,7 @@ def test_an_unset_environment_is_production_and_fails_closed(
     monkeypatch.delenv("SAMFLYT_ENVIRONMENT", raising=False)
     with pytest.raises(ConfigError) as refused:
         load_settings()
-    for name in ("SAMFLYT_PATIENT_KEY_SECRET", "SAMFLYT_REPLICATION_FACTOR",
+    for name in ("SAMFLYT_PATIENT_KEY_SECRET", "SAMFLYT_AUDIT_KEY", "SAMFLYT_REPLICATION_FACTOR",
                  "SAMFLYT_MIN_INSYNC_REPLICAS"):
         assert name in str(refused.value)
     assert "SAMFLYT_ENVIRONMENT=development" in str(refused.value)
@@ -86,6 +87,8 @@ def test_production_starts_with_safe_settings() -> None:
         ({"kafka_security_protocol": "PLAINTEXT"}, "SAMFLYT_KAFKA_SECURITY_PROTOCOL"),
         ({"kafka_security_protocol": "SASL_PLAINTEXT"}, "SAMFLYT_KAFKA_SECURITY_PROTOCOL"),
         ({"patient_key_secret": DEV_PATIENT_KEY_SECRET}, "SAMFLYT_PATIENT_KEY_SECRET"),
+        ({"audit_key": DEV_AUDIT_KEY}, "SAMFLYT_AUDIT_KEY"),
+        ({"audit_key": "short"}, "SAMFLYT_AUDIT_KEY"),
         ({"replication_factor": 2, "min_insync_replicas": 1}, "SAMFLYT_REPLICATION_FACTOR"),
         ({"min_insync_replicas": 1}, "SAMFLYT_MIN_INSYNC_REPLICAS"),
         ({"min_insync_replicas": 3}, "SAMFLYT_MIN_INSYNC_REPLICAS"),

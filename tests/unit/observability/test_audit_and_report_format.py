@@ -14,11 +14,12 @@ from streams.audit import GENESIS, reason_text, row_hash
 from streams.report import COLUMNS, format_report
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+KEY = b"k" * 32
 ROW = (GENESIS, 1, AT, "sre", "dlq.show", "m-1", "dl-1", "incident", {"attempt": 2})
 
 
 def test_the_hash_changes_with_any_field_and_with_the_previous_hash() -> None:
-    base = row_hash(*ROW)
+    base = row_hash(KEY, *ROW)
     for index, changed in [
         (0, "1" * 64),
         (1, 2),
@@ -30,8 +31,8 @@ def test_the_hash_changes_with_any_field_and_with_the_previous_hash() -> None:
     ]:
         fields = list(ROW)
         fields[index] = changed
-        assert row_hash(*fields) != base, index
-    assert row_hash(*ROW) == base
+        assert row_hash(KEY, *fields) != base, index
+    assert row_hash(KEY, *ROW) == base
 
 
 def test_report_formats() -> None:
@@ -88,7 +89,7 @@ def test_a_reason_that_is_blank_or_not_text_is_refused_before_anything_is_done()
     with pytest.raises(ValueError, match="UTF-8"):
         asyncio.run(dlq.replay(nothing, nothing, ids=["x"], why=undecodable))
     with pytest.raises(ValueError, match="UTF-8"):
-        asyncio.run(dlq.show(nothing, "x", why=undecodable))
+        asyncio.run(dlq.show(nothing, nothing, "x", why=undecodable))
 
 
 def test_report_times_without_an_offset_are_norwegian_time() -> None:

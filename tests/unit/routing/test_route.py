@@ -32,6 +32,10 @@ ALL = {
 }
 
 
+def KEY(national_id: str) -> str:  # a stand-in for the patient key
+    return "key-" + national_id
+
+
 def party(
     her: str,
     kind: PartyKind,
@@ -184,12 +188,12 @@ def test_medication_change_reaches_administering_service_and_gp_only() -> None:
 def test_admission_creates_a_relationship_and_discharge_ends_it() -> None:
     view, state = world(), PatientState()
     admission = facts("INNLEGGELSESRAPPORT", "100", "300")
-    state = next_state(state, admission, RULES, route(admission, view, RULES, state))
+    state = next_state(state, admission, RULES, route(admission, view, RULES, state, KEY), KEY)
     assert "300" in {r.her_id for r in state.active_relationships(view.patient("pk1"))}
     discharge = facts("EPIKRISE", "300", "200", standard_version="1.2")
-    routed = route(discharge, view, RULES, state)
+    routed = route(discharge, view, RULES, state, KEY)
     assert {"200", "100", "101", "901"} <= routed.recipients()
-    state = next_state(state, discharge, RULES, routed)
+    state = next_state(state, discharge, RULES, routed, KEY)
     assert "300" not in {r.her_id for r in state.active_relationships(view.patient("pk1"))}
     assert PatientState.from_data(json.loads(json.dumps(state.to_data()))) == state
 
@@ -197,17 +201,18 @@ def test_admission_creates_a_relationship_and_discharge_ends_it() -> None:
 def test_change_cancel_and_addendum_reach_exactly_the_original_recipients() -> None:
     view, state = world(), PatientState()
     original = facts("SVAR_LAB", "400", "300", standard_version="1.4", document_id="doc-9")
-    routed = route(original, view, RULES, state)
-    state = next_state(state, original, RULES, routed)
+    routed = route(original, view, RULES, state, KEY)
+    state = next_state(state, original, RULES, routed, KEY)
     view.put_patient(replace(view.patients["pk1"], gp_her_id=None))  # registry changed since
     for action in ("M", "C", "A"):
         change = replace(original, message_id=f"m-{action}", action=action)
-        again = route(change, view, RULES, state)
+        again = route(change, view, RULES, state, KEY)
         assert again.recipients() == routed.recipients()
         assert {g.reason for g in again.grants} == {"ORIGINAL_RECIPIENT"}
     # an addendum adds to the document: the document and its recipients stay remembered
     addendum = replace(original, message_id="m-A2", action="A")
-    assert next_state(state, addendum, RULES, route(addendum, view, RULES, state)) is state
+    routed_addendum = route(addendum, view, RULES, state, KEY)
+    assert next_state(state, addendum, RULES, routed_addendum, KEY) is state
 
 
 def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_ones() -> None:
@@ -215,7 +220,7 @@ def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_one
     first = facts("SVAR_LAB", "400", "300", standard_version="1.4", document_id="doc-0")
     for n in range(MAX_DOCUMENTS + 5):
         event = replace(first, message_id=f"m{n}", document_id=f"doc-{n}")
-        state = next_state(state, event, RULES, route(event, view, RULES, state))
+        state = next_state(state, event, RULES, route(event, view, RULES, state, KEY), KEY)
     remembered = state.document_recipients
 
     def key(document_id: str) -> str:
@@ -229,12 +234,12 @@ def test_a_patient_remembers_its_newest_documents_only_and_forgets_cancelled_one
     change = replace(first, message_id="m-old", action="M")
     assert {g.reason for g in route(change, view, RULES, state).grants} != {"ORIGINAL_RECIPIENT"}
     cancel = replace(first, message_id="m-cancel", document_id=newest, action="C")
-    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state))
+    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state, KEY), KEY)
     assert key(newest) not in after.document_recipients
     assert len(after.document_recipients) == MAX_DOCUMENTS - 1
     # the same document routed again to the same parties changes nothing
     again = replace(first, message_id="m-again", document_id="doc-5")
-    assert next_state(state, again, RULES, route(again, view, RULES, state)) is state
+    assert next_state(state, again, RULES, route(again, view, RULES, state, KEY), KEY) is state
     restored = PatientState.from_data(json.loads(json.dumps(after.to_data())))
     assert restored == after
     assert restored.document_recipients[key("doc-5")] == remembered[key("doc-5")]
@@ -305,12 +310,12 @@ def test_without_a_national_id_no_citizen_is_granted(national_id: str | None) ->
 def test_another_senders_document_with_the_same_id_is_another_document() -> None:
     view, state = world(), PatientState()
     original = facts("SVAR_LAB", "400", "100", standard_version="1.4", document_id="10682608")
-    state = next_state(state, original, RULES, route(original, view, RULES, state))
+    state = next_state(state, original, RULES, route(original, view, RULES, state, KEY), KEY)
     # another lab's change of its own document 10682608, addressed to the nursing home
     other = replace(original, message_id="m2", sender_her_id="300", receiver_her_id="101")
     changed = route(replace(other, action="M"), view, RULES, state)
     assert "ORIGINAL_RECIPIENT" not in {g.reason for g in changed.grants}
     assert "101" in changed.recipients() and "100" not in changed.recipients()
     cancel = replace(other, action="C")
-    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state))
+    after = next_state(state, cancel, RULES, route(cancel, view, RULES, state, KEY), KEY)
     assert original.document_key in after.document_recipients  # not cancelled by another sender

@@ -95,9 +95,9 @@ def test_2032_rule_accepts_remainders_up_to_three() -> None:
 def test_errors_mask_the_id() -> None:
     with pytest.raises(InvalidIdentifierError) as info:
         validate_national_id("01015000233")
-    assert "01015000233" not in info.value.detail and "010150*****" in info.value.detail
+    assert "010150" not in info.value.detail and "*" * 11 in info.value.detail
     assert info.value.code == "E31"
-    assert mask("01015000232") == "010150*****"
+    assert mask("01015000232") == "*" * 11
 
 
 def test_org_her_hpr() -> None:
