@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from streams.acls import apply_acls
 from streams.admin import ensure_topics
@@ -111,7 +112,12 @@ async def wait_group_stable(settings: Settings, members: int, deadline_s: float 
     started = time.monotonic()
     try:
         while time.monotonic() - started < deadline_s:
-            for response in await admin.describe_consumer_groups([settings.app_id]):
+            try:
+                responses = await admin.describe_consumer_groups([settings.app_id])
+            except GroupCoordinatorNotAvailableError:  # a fresh broker's offsets topic
+                await asyncio.sleep(0.5)
+                continue
+            for response in responses:
                 for group in response.groups:
                     _err, _gid, state, _ptype, _proto, found = group[:6]
                     if state == "Stable" and len(found) == members:

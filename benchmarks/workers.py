@@ -30,6 +30,8 @@ _ENV_FIELDS = (
     "producer_compression",
     "consumer_fetch_min_bytes",
     "consumer_fetch_max_wait_ms",
+    "kafka_session_timeout_seconds",
+    "kafka_heartbeat_interval_seconds",
     "kafka_security_protocol",
     "kafka_sasl_mechanism",
     "kafka_ssl_cafile",
@@ -109,23 +111,35 @@ class WorkerGroup:
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     metrics_ports: list[int] = field(default_factory=list)
     logs: list[IO[bytes]] = field(default_factory=list)
+    static_membership: bool = False  # each worker its own SAMFLYT_WORKER_INSTANCE_ID
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for i in range(self.count):
-            port = free_port()
-            profile = self.profile_first_to if i == 0 else None
-            log = (self.log_dir / f"worker-{i}.log").open("wb")
-            proc = subprocess.Popen(
-                worker_command(profile),
-                env=worker_env(self.settings, port),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.procs.append(proc)
-            self.logs.append(log)
-            self.metrics_ports.append(port)
+            self.procs.append(self._spawn(i))
+
+    def restart(self, i: int) -> None:
+        """Start worker ``i`` again (after it stopped or was killed), as a supervisor would:
+        same instance id, same log file (appended)."""
+        self.procs[i] = self._spawn(i)
+
+    def _spawn(self, i: int) -> subprocess.Popen[bytes]:
+        if i == len(self.metrics_ports):
+            self.metrics_ports.append(free_port())
+        profile = self.profile_first_to if i == 0 else None
+        log = (self.log_dir / f"worker-{i}.log").open("ab")
+        env = worker_env(self.settings, self.metrics_ports[i])
+        if self.static_membership:
+            env["SAMFLYT_WORKER_INSTANCE_ID"] = f"{self.settings.app_id}-{i}"
+        proc = subprocess.Popen(
+            worker_command(profile),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.logs.append(log)
+        return proc
 
     def check_alive(self) -> None:
         for i, proc in enumerate(self.procs):

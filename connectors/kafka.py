@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ __all__ = [
     "offsets_after",
     "producer_settings",
     "read_from",
+    "records_behind",
 ]
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,22 @@ class KafkaBatchReader:
                 )
         return records
 
+    def behind(self) -> int:
+        """Records of the assigned partitions not yet read, as of the last fetch (0 for a
+        partition with no position or end known yet): how far this reader lags."""
+        consumer = self._consumer
+        assignment = consumer._subscription.subscription
+        ends: dict[TopicPartition, int | None] = {}
+        positions: dict[TopicPartition, int | None] = {}
+        if assignment is None or assignment.assignment is None:
+            return 0
+        for tp in consumer.assignment():
+            state = assignment.assignment.state_value(tp)
+            lso = state.lso if state.lso is not None and state.lso >= 0 else None
+            ends[tp] = lso if lso is not None else state.highwater
+            positions[tp] = state.position if state.has_valid_position else None
+        return records_behind(ends, positions)
+
     async def commit(self, records: Sequence[Record]) -> None:
         """Commit the offsets past ``records``.
 
@@ -312,3 +329,14 @@ class KafkaBatchReader:
                 "commit refused after a rebalance; the batch is read again",
                 extra={"error": type(exc).__name__},
             )
+
+
+def records_behind(
+    ends: Mapping[TopicPartition, int | None], positions: Mapping[TopicPartition, int | None]
+) -> int:
+    """Sum over partitions of end offset minus position, where both are known."""
+    return sum(
+        max(0, end - position)
+        for tp, end in ends.items()
+        if end is not None and (position := positions.get(tp)) is not None
+    )

@@ -34,6 +34,7 @@ from .positions import Pending, PositionStore, Published, claim_id
 from .sdk import headers as h
 from .sdk.base import Health, HealthStatus, Source
 from .sdk.exceptions import ConnectorError, RetriableError
+from .sdk.logs import count_waiting, outage_detail
 from .sdk.records import Record
 from .sdk.tracing import ensure_traceparent
 
@@ -82,10 +83,17 @@ class SourceRunner:
         self.skipped_count = 0
         self.dead_lettered_count = 0
         self._retrying = False
+        self._publishing = 0  # records handed to the broker and not yet acknowledged
+        count_waiting(f"source {self.name}", lambda: self._publishing)
 
     async def health(self) -> Health:
         health = await self.source.health()
-        if self._retrying and health.status is HealthStatus.OK:
+        if health.status is not HealthStatus.OK:
+            return health
+        broker = outage_detail()
+        if broker is not None:
+            return Health(HealthStatus.DEGRADED, broker)
+        if self._retrying:
             return Health(HealthStatus.DEGRADED, "retrying")
         return health
 
@@ -189,11 +197,14 @@ class SourceRunner:
                 if cid is not None:
                     seen.add(cid)
             origin.append(n)
+        self._publishing = len(outgoing)
         try:
             acks, refused = await self._publish(outgoing)
         except Exception as exc:
             await self.source.abandon(records, exc)
             raise
+        finally:
+            self._publishing = 0
         published = [
             Published(mid, ack.topic, ack.partition, ack.offset)
             for i, (mid, ack) in enumerate(zip(ids, acks, strict=True))

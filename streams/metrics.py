@@ -24,6 +24,7 @@ from streams.telemetry import annotate, record_error
 __all__ = [
     "CONSUMER_LAG",
     "DEAD_LETTERS",
+    "JOURNEY_LAG",
     "JOURNEY_ROWS",
     "MAX_MSG_TYPES",
     "MESSAGES_IN",
@@ -74,6 +75,12 @@ SENDERS_NOT_PERMITTED = Counter(
 )
 JOURNEY_ROWS = Counter(
     "samflyt_journey_rows", "Journey rows written (or dropped as invalid)", ["outcome"]
+)
+# how far the transaction log is behind the pipeline: an SRE sees it catch up after an outage
+JOURNEY_LAG = Gauge(
+    "samflyt_journey_lag",
+    "Records of the journey's source topics not yet written to the journey (unread, plus the"
+    " batch being written)",
 )
 CONSUMER_LAG = Gauge(
     "samflyt_consumer_lag", "Records not yet read, per topic and partition", ["topic", "partition"]

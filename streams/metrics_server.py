@@ -1,7 +1,8 @@
 """The worker's operations endpoint on ``settings.metrics_port`` (0 = off), started with the app:
 
 * ``GET /metrics`` — Prometheus text format (:mod:`streams.metrics`);
-* ``GET /healthz`` — 200 while the app runs and has not crashed (liveness);
+* ``GET /healthz`` — 200 while the app runs and has not crashed (liveness), ``"degraded"``
+  with the outage line while the broker is unreachable;
 * ``GET /readyz`` — 200 once the registry is loaded and partitions are assigned, else 503.
 
 Its own small aiohttp server rather than Faust's web server (which binds to localhost only and
@@ -18,6 +19,7 @@ from aiohttp import web
 from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from connectors.sdk.logs import outage_detail
 from streams.metrics import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,9 @@ class MetricsServer(Service):
         crashed = bool(getattr(app, "_crash_reason", None))
         if crashed or app.should_stop:
             return web.json_response({"status": "failing"}, status=503)
+        broker = outage_detail()
+        if broker is not None:  # alive, and restarting it would not bring the broker back
+            return web.json_response({"status": "degraded", "detail": broker})
         return web.json_response({"status": "ok"})
 
     async def _ready(self, request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ from faust.contrib.opentelemetry import setup_opentelemetry
 from faust.types import TableT
 
 from connectors.sdk.headers import TRACEPARENT
+from connectors.sdk.logs import count_waiting
 from schemas.codec import Codec, default_codec
 from schemas.xml import ParseLimits
 from streams.app import create_app
@@ -93,6 +94,9 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
     # every raw topic, bound or not: a record where no connector is bound is refused, not unread
     raw = raw_specs(pipeline.bindings)
     pipeline.topics["raw"] = app.topic(*(settings.topic(spec.name) for spec in raw))
+    # what the outage log line and health count as waiting: records the agents hold, not
+    # yet acknowledged (their sends wait for the broker)
+    count_waiting("worker", lambda: _unacknowledged(app))
     seen, patients, opened = TABLES
     # Faust codes table keys and values as JSON: store JSON values, so what a worker recovers
     # from a changelog after a restart or rebalance equals what was written
@@ -123,3 +127,8 @@ def build_pipeline(settings: Settings, *, web_port: int | None = None) -> Pipeli
 
         app.add_dependency(MetricsServer(pipeline, settings.metrics_port))
     return pipeline
+
+
+def _unacknowledged(app: faust.App) -> int:
+    consumer: Any = app.consumer
+    return len(consumer._unacked_messages)

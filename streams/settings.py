@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.kafka_security import (
@@ -141,6 +141,17 @@ class Settings(BaseSettings):
     # every fetch waits out its 20 ms (benchmarks/README.md, sixth session): not the default
     consumer_fetch_min_bytes: int = Field(1, ge=1)
     consumer_fetch_max_wait_ms: int = Field(1500, ge=0, le=60_000)
+    # consumer group membership. A worker that dies without leaving the group (SIGKILL, a lost
+    # node) holds its partitions until its session expires: Faust's 60 s default stopped all
+    # output for ~48 s after a kill (issue 25). 6 s is the broker's least session
+    # (group.min.session.timeout.ms); heartbeats from Faust's consumer thread, not the busy
+    # event loop, so load does not starve them. ``worker_instance_id`` (static membership,
+    # group.instance.id; unique per worker and stable across its restarts, e.g. a StatefulSet
+    # pod name): a restarted worker takes back its own partitions with no rebalance, and a
+    # stopping one does not leave the group (its partitions wait for it, up to the session)
+    kafka_session_timeout_seconds: float = Field(6.0, ge=6.0, le=300.0)
+    kafka_heartbeat_interval_seconds: float = Field(1.0, gt=0, le=100.0)
+    worker_instance_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,200}$")
     # the worker's event loop: uvloop's C loop costs less per task switch and socket write than
     # asyncio's, and a worker switches tasks several times for every record it reads or sends
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
@@ -173,6 +184,17 @@ class Settings(BaseSettings):
         if value <= timedelta(0):
             raise ValueError("must be a positive duration")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeats_fit_in_a_session(self) -> Settings:
+        """Three heartbeats per session, as Kafka advises: one lost heartbeat must not look
+        like a dead worker."""
+        if self.kafka_heartbeat_interval_seconds * 3 > self.kafka_session_timeout_seconds:
+            raise ConfigError(
+                f"{ENV_PREFIX}KAFKA_HEARTBEAT_INTERVAL_SECONDS",
+                f"must be at most a third of {ENV_PREFIX}KAFKA_SESSION_TIMEOUT_SECONDS",
+            )
+        return self
 
     @field_validator("kafka_bootstrap")
     @classmethod

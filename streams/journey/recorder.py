@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -30,6 +32,7 @@ from streams.db import create_pool
 from streams.journey.collect import collect
 from streams.journey.rows import JourneyRow
 from streams.journey.store import DeadLetterRow, insert_dead_letters, insert_rows, with_retry
+from streams.metrics import JOURNEY_LAG
 from streams.principals import JOURNEY
 from streams.settings import Settings
 
@@ -117,10 +120,12 @@ class JourneyRecorder(Service):
             if not records:
                 continue
             rows, dead = collect(p.codec, canonical, records)
-            if (rows or dead) and not await self._write(rows, dead):
+            behind = partial(_lag, reader, len(records))
+            if (rows or dead) and not await self._write(rows, dead, behind):
                 return  # stopped during a database outage: not written, so not committed
             p.counts["journey.rows"] += len(rows)
             await reader.commit(records)
+            _lag(reader, 0)
 
     async def _gather(self, reader: KafkaBatchReader) -> list[Record]:
         """Up to :data:`BATCH` records, gathered for up to :data:`GATHER_S` after the first: a
@@ -138,10 +143,13 @@ class JourneyRecorder(Service):
             records += await reader.read(BATCH - len(records), timeout_ms=left_ms)
         return records
 
-    async def _write(self, rows: list[JourneyRow], dead: list[DeadLetterRow]) -> bool:
+    async def _write(
+        self, rows: list[JourneyRow], dead: list[DeadLetterRow], each_attempt: Callable[[], None]
+    ) -> bool:
         """Write in one transaction, retrying database outages; False if stopped first."""
 
         async def write() -> None:
+            each_attempt()  # the lag grows while the database is away: an SRE sees it
             if self._pool is None:
                 self._pool = await create_pool(self.pipeline.settings, min_size=1, max_size=2)
             async with self._pool.acquire() as conn, conn.transaction():
@@ -149,3 +157,7 @@ class JourneyRecorder(Service):
                 await insert_dead_letters(conn, dead)
 
         return await with_retry(write, should_stop=lambda: self.should_stop)
+
+
+def _lag(reader: KafkaBatchReader, in_hand: int) -> None:
+    JOURNEY_LAG.set(reader.behind() + in_hand)

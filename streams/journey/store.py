@@ -19,6 +19,7 @@ from streams.journey.rows import JourneyRow
 from streams.metrics import JOURNEY_ROWS
 
 __all__ = [
+    "RETRY_CAP_S",
     "DeadLetterRow",
     "insert_dead_letters",
     "insert_rows",
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# the longest wait between two attempts: the log is current within about this much of the
+# database's return (doubling up to 30 s, the recorder sat idle ~21 s after an outage)
+RETRY_CAP_S = 2.0
 
 _INSERT = """
 INSERT INTO message_journey (message_id, step, at, stage, msg_type, sender_her_id,
@@ -191,10 +195,11 @@ async def with_retry(
     action: Callable[[], Awaitable[None]],
     *,
     first_delay: float = 0.2,
-    max_delay: float = 30.0,
+    max_delay: float = RETRY_CAP_S,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Run ``action`` until it succeeds, backing off on database outages; False if stopped."""
+    """Run ``action`` until it succeeds, backing off on database outages (doubling from
+    ``first_delay`` up to ``max_delay``); False if stopped."""
     delay = first_delay
     while True:
         try:
