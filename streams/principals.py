@@ -62,24 +62,27 @@ class Grant:
         return f"User:{self.principal:<28} {self.operation:<16} {self.resource} {self.name}{star}"
 
 
+# the catalogue's reader and writer roles that are one principal each
+_ROLES = {
+    "samflyt-pipeline": WORKER,
+    "sre": OPERATOR,
+    "audit": OPERATOR,
+    "samflyt-operator": OPERATOR,
+    "samflyt-store": STORE,
+    "samflyt-registry": REGISTRY,
+    "samflyt-journey": JOURNEY,
+}
+
+
 def _reader_principals(spec: TopicSpec) -> set[str]:
-    """The catalogue's readers as principals (roles such as ``sre`` are the operator)."""
-    principals = set()
+    """The catalogue's readers as principals (roles such as ``sre`` are the operator; a care
+    level's or national service's readers are its sinks and subscriber)."""
+    principals = {_ROLES[r] for r in spec.readers if r in _ROLES}
     for reader in spec.readers:
-        if reader == "samflyt-pipeline":
-            principals.add(WORKER)
-        elif reader in ("sre", "audit"):
-            principals.add(OPERATOR)
-        elif reader == "samflyt-store":
-            principals.add(STORE)
-        elif reader == "samflyt-registry":
-            principals.add(REGISTRY)
-        elif reader == "samflyt-journey":
-            principals.add(JOURNEY)
-        elif reader.startswith(("care-level:", "national-service:")):
+        if reader.startswith(("care-level:", "national-service:")):
             principals.add(sink_principal(spec.name))
-            if reader.startswith("national-service:"):
-                principals.add(subscriber_principal(reader.partition(":")[2]))
+        if reader.startswith("national-service:"):
+            principals.add(subscriber_principal(reader.partition(":")[2]))
     return principals
 
 
@@ -87,16 +90,10 @@ def _writer_principals(spec: TopicSpec) -> set[str]:
     """Who writes ``spec``. A raw topic belongs to its connector instance, and the operator
     may write it too (dead-letter replay re-injects the original bytes); ``sink`` is every
     sink principal (added with the sinks' own grants)."""
-    principals = set()
-    for writer in spec.writers:
-        if writer == "samflyt-pipeline":
-            principals.add(WORKER)
-        elif writer == "samflyt-registry":
-            principals.add(REGISTRY)
-        elif writer == "samflyt-operator":
-            principals.add(OPERATOR)
-        elif writer == "connector" and (owner := connector_principal_of(spec)) is not None:
-            principals |= {owner, OPERATOR}
+    principals = {_ROLES[w] for w in spec.writers if w in _ROLES}
+    owner = connector_principal_of(spec)
+    if "connector" in spec.writers and owner is not None:
+        principals |= {owner, OPERATOR}
     return principals
 
 

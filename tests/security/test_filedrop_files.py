@@ -20,22 +20,8 @@ from connectors.positions import MemoryPositionStore
 from connectors.sdk import ConnectorConfigError, headers, validate_config
 from connectors.sdk.testing import MemoryPublisher
 from connectors.source_runner import SourceRunner
-from tests.unit.connectors.messages import DIALOG_SENDER, dialog
-
-
-def make(tmp_path: Path, **settings: Any) -> FileDropSource:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir(exist_ok=True)
-    config = {
-        "topic": "raw.epj",
-        "inbox": inbox,
-        "stable_for": 0,
-        "scan_interval": 0.01,
-        "dead_letter_topic": "dlq",
-        "sender_her_ids": [DIALOG_SENDER],
-        **settings,
-    }
-    return FileDropSource(FileDropConfig.model_validate(config))
+from tests.unit.connectors.messages import dialog
+from tests.unit.connectors.test_filedrop import make
 
 
 async def drain(src: FileDropSource, pub: MemoryPublisher, polls: int = 3) -> None:

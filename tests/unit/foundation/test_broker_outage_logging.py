@@ -67,15 +67,6 @@ def test_every_other_line_passes_unchanged() -> None:
     assert [r.name for r in passed] == ["aiokafka.consumer.group_coordinator", "streams.worker"]
 
 
-@pytest.fixture
-def restored_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 @pytest.mark.usefixtures("restored_logging")
 def test_the_process_logging_holds_back_the_client_s_outage_lines(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
