@@ -22,6 +22,7 @@ from typing import Any
 
 from . import registry
 from .kafka_security import KafkaConnection
+from .principals import STORE, connector_principal, raw_topic_owner, sink_principal
 from .runner import build, load_class, read_config_file, run
 from .sdk import Connector, Sink, Source
 from .sdk.exceptions import ConnectorConfigError, ConnectorError
@@ -84,14 +85,11 @@ def _setting(settings: Any, attr: str, env: str) -> str | None:
 def default_principal(connector: Connector[Any]) -> str:
     """The principal a connector's topics name (see the module docstring)."""
     if isinstance(connector, Source):
-        _, raw, rest = connector.config.topic.partition("raw.")
-        if raw:
-            source, _, instance = rest.partition(".")
-            return f"connector-{instance or source}"
-        return f"connector-{connector.name}"
+        owner = raw_topic_owner(connector.config.topic)
+        return owner or connector_principal(connector.name)
     topics: list[str] = getattr(connector.config, "topics", [])
-    _, delivery, rest = (topics[0] if topics else "").partition(".delivery.")
-    return "sink-" + rest.replace(".", "-") if delivery else "sink-store"
+    first = topics[0] if topics else ""
+    return sink_principal(first) if ".delivery." in f".{first}" else STORE
 
 
 def _kafka(args: argparse.Namespace, settings: Any, connector: Connector[Any]) -> KafkaConnection:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from connectors.principals import connector_principal
 from schemas.errors import ConfigError
 from streams.topics import CATALOGUE, RAW_SOURCES, TopicSpec, raw_spec
 
@@ -46,11 +47,6 @@ __all__ = [
 SETTING = "SAMFLYT_CONNECTOR_BINDINGS"
 _INSTANCE = re.compile(r"^[a-z0-9-]{1,64}$")
 _HER_ID = re.compile(r"^[0-9]{1,20}$")
-
-
-def connector_principal(instance: str) -> str:
-    """The Kafka principal of a connector instance: the only one allowed to write its raw topic."""
-    return f"connector-{instance}"
 
 
 def raw_topic_name(source: str, instance: str) -> str:

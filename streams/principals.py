@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from streams.bindings import bindings_for, catalogue_for, connector_principal
+from connectors.principals import STORE, connector_principal, raw_topic_owner, sink_principal
+from streams.bindings import bindings_for, catalogue_for
 from streams.settings import Settings
-from streams.topics import RAW_SOURCES, TopicSpec, changelog_specs
+from streams.topics import TopicSpec, changelog_specs
 
 WORKER = "samflyt-worker"  # the pipeline's Faust workers
 JOURNEY = "samflyt-journey"  # the journey recorder (reads only)
@@ -23,17 +24,9 @@ OPERATOR = "samflyt-operator"  # admin and CLI commands: topics, trace, dlq repl
 ADMIN = "admin"  # the broker's super user: applies this plan, nothing else uses it
 
 
-def sink_principal(delivery_topic: str) -> str:
-    """The principal of the sinks reading one delivery topic (``delivery.gp`` → ``sink-gp``)."""
-    return "sink-" + delivery_topic.removeprefix("delivery.").replace(".", "-")
-
-
 def subscriber_principal(service: str) -> str:
     """A national service subscribing to its own delivery topic directly."""
     return f"subscriber-{service}"
-
-
-STORE = "sink-store"  # the message store sink: the canonical events, receipts and decisions
 
 
 class Resource(StrEnum):
@@ -158,10 +151,7 @@ def acl_plan(settings: Settings, specs: Iterable[TopicSpec] | None = None) -> li
 
 def connector_principal_of(spec: TopicSpec) -> str | None:
     """The connector principal that owns a raw topic, or ``None`` for any other topic."""
-    if not spec.name.startswith("raw."):
-        return None
-    source, _, instance = spec.name.removeprefix("raw.").partition(".")
-    return connector_principal(instance or source)
+    return raw_topic_owner(spec.name) if spec.name.startswith("raw.") else None
 
 
 def _connectors(specs: Iterable[TopicSpec]) -> set[str]:
@@ -211,7 +201,6 @@ __all__ = [
     "ADMIN",
     "JOURNEY",
     "OPERATOR",
-    "RAW_SOURCES",
     "REGISTRY",
     "STORE",
     "WORKER",
