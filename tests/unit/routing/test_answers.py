@@ -8,6 +8,7 @@ from typing import Any
 from schemas.canonical import to_canonical
 from schemas.model import HeaderFamily, Ident, ParsedMessage, Party, Patient
 from schemas.xml import parse_message
+from streams.registries.view import RegistryView
 from streams.routing.state import PatientState
 from streams.stages.route import RouteOutcome, question_key, route_event
 from streams.synthetic import build_world, scenario_traffic
@@ -42,10 +43,10 @@ def person_key(national_id: str) -> str:
     return f"key-{national_id[::-1]}"  # any function hiding the id: the stage passes it on
 
 
-def _route(event: dict[str, Any]) -> RouteOutcome:
+def _route(event: dict[str, Any], view: RegistryView | None = None) -> RouteOutcome:
     return route_event(
         event,
-        view=world(),
+        view=view or world(),
         rules=RULES,
         state=PatientState(),
         now=NOW,

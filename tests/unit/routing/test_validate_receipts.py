@@ -4,15 +4,12 @@ serves; a copy receiver it does not know gets nothing, so no AppRec is sent in i
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from streams.registries.records import CareLevel, PartyKind
 from streams.registries.view import RegistryView
-from streams.routing.state import PatientState
-from streams.stages.route import route_event
 from streams.stages.validate import Accepted, Origin, Rejected, validate
-from tests.unit.routing.test_answers import NOW, person_key
-from tests.unit.routing.test_route import RULES, party
+from tests.unit.routing.test_answers import _route, person_key
+from tests.unit.routing.test_route import party
 from tests.unit.xml.conftest import sample
 from tests.unit.xml.test_variants import H_NUMBER, unidentified_emergency_patient
 
@@ -67,14 +64,5 @@ def test_a_result_for_a_patient_known_by_name_and_hjelpenummer_is_accepted_and_r
     assert isinstance(accepted, Accepted)
     assert accepted.patient_key == person_key(H_NUMBER)
     assert [r["info"]["status"] for r in accepted.receipts] == ["OK"]
-    outcome = route_event(
-        accepted.event,
-        view=view,
-        rules=RULES,
-        state=PatientState(),
-        now=NOW,
-        overdue_after=timedelta(hours=96),
-        traceparent=None,
-        person_key=person_key,
-    )
+    outcome = _route(accepted.event, view)
     assert "56704" in {delivery.key for delivery in outcome.deliveries}
